@@ -1,0 +1,1 @@
+alter table things add column tags jsonb not null default '[]'::jsonb;

@@ -1,0 +1,3 @@
+export * from './client.ts';
+export * from './format.ts';
+export * from './verify.ts';
