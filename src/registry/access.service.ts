@@ -77,33 +77,44 @@ export async function setGroupMembership(
   present: boolean,
 ): Promise<Group> {
   requireRole(actor, 'operator', 'system');
-  return ctx.db.transaction().execute(async (tx) => {
-    const groupId = await findGroupId(tx, code);
-    const subsystemId = await findSubsystemId(tx, subsystem);
-    const before = await getGroup(tx, ctx.instance, code);
-    if (present) {
-      await tx
-        .insertInto('group_members')
-        .values({ group_id: groupId, subsystem_id: subsystemId })
-        .onConflict((oc) => oc.doNothing())
-        .execute();
-    } else {
-      await tx
-        .deleteFrom('group_members')
-        .where('group_id', '=', groupId)
-        .where('subsystem_id', '=', subsystemId)
-        .execute();
-    }
-    const after = await getGroup(tx, ctx.instance, code);
-    await writeAudit(tx, actor, ctx.clock.now(), {
-      action: present ? 'group.member.add' : 'group.member.remove',
-      entityType: 'group',
-      entityKey: code,
-      before,
-      after,
-    });
-    return after;
+  return ctx.db
+    .transaction()
+    .execute((tx) => changeGroupMembership(ctx, tx, actor, code, subsystem, present));
+}
+
+export async function changeGroupMembership(
+  ctx: RegistryContext,
+  tx: RegistryTx,
+  actor: Actor,
+  code: string,
+  subsystem: SubsystemRef,
+  present: boolean,
+): Promise<Group> {
+  const groupId = await findGroupId(tx, code);
+  const subsystemId = await findSubsystemId(tx, subsystem);
+  const before = await getGroup(tx, ctx.instance, code);
+  if (present) {
+    await tx
+      .insertInto('group_members')
+      .values({ group_id: groupId, subsystem_id: subsystemId })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  } else {
+    await tx
+      .deleteFrom('group_members')
+      .where('group_id', '=', groupId)
+      .where('subsystem_id', '=', subsystemId)
+      .execute();
+  }
+  const after = await getGroup(tx, ctx.instance, code);
+  await writeAudit(tx, actor, ctx.clock.now(), {
+    action: present ? 'group.member.add' : 'group.member.remove',
+    entityType: 'group',
+    entityKey: code,
+    before,
+    after,
   });
+  return after;
 }
 
 async function findGroupId(db: RegistryDb | RegistryTx, code: string): Promise<number> {

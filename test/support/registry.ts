@@ -19,12 +19,7 @@ export interface TestRegistry {
   clock: ManualClock;
   operatorKey: string;
   /** Calls the registry API, with the operator's key unless another (or none: null) is given. */
-  call(
-    method: string,
-    path: string,
-    body?: unknown,
-    key?: string | null,
-  ): Promise<ApiResponse>;
+  call(method: string, path: string, body?: unknown, key?: string | null): Promise<ApiResponse>;
   close(): Promise<void>;
 }
 

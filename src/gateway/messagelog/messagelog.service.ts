@@ -1,0 +1,241 @@
+import type { Kysely } from 'kysely';
+import type { Clock } from '../../kernel/clock.ts';
+import { AppError, badInput } from '../../kernel/errors.ts';
+import { type ArchiveSummary, type ExportRange, exportArchive } from './archive-export.ts';
+import { type InclusionProof, proveInclusion } from './inclusion.ts';
+import { merkleRoot } from './merkle.ts';
+import { type MessageLogDb, type MessageLogTables, rowFromRecord } from './messagelog.db.ts';
+import {
+  type BodyModePolicy,
+  bodyModeFor,
+  computeRecordHash,
+  type LogEntry,
+  type PreparedRecord,
+  prepareRecord,
+} from './record.ts';
+import { type PurgeResult, purgeBefore } from './retention.ts';
+import { loadSigningKey, SEAL_TYPE, type Seal, type SigningKey, sealPayload, signDetached } from './signature.ts';
+
+export interface MessageLogOptions {
+  /** The gateway's database (migrated with GATEWAY_MESSAGELOG_MIGRATIONS). */
+  db: Kysely<MessageLogTables>;
+  clock: Clock;
+  /** The gateway's P-256 signing key, unencrypted PKCS#8 PEM. */
+  signingKeyPem: string;
+  /** The certificate of that key, copied into archive headers for auditors. */
+  certificatePem?: string | undefined;
+  /** Body logging per subsystem; default `metadata` for all. */
+  bodyModes?: BodyModePolicy | undefined;
+  /** Most records under one seal (default 100 000); `seal()` makes several batches beyond it. */
+  maxBatchSize?: number | undefined;
+}
+
+export interface Appended {
+  seq: number;
+  recordHash: string;
+}
+
+export interface MessageLog {
+  /** Logs one message; resolves once the record is committed. */
+  append(entry: LogEntry): Promise<Appended>;
+  /** Logs several messages in one transaction, in order. */
+  appendMany(entries: readonly LogEntry[]): Promise<Appended[]>;
+  /** Seals every record not yet sealed; returns the seals made (none when nothing was pending). */
+  seal(): Promise<Seal[]>;
+  proveInclusion(seq: number): Promise<InclusionProof>;
+  exportArchive(to: string | NodeJS.WritableStream, range?: ExportRange): Promise<ArchiveSummary>;
+  purgeBefore(date: Date): Promise<PurgeResult>;
+  /** The key id and public key seals are signed with. */
+  readonly keyId: string;
+  readonly publicKeyPem: string;
+}
+
+export interface LogContext {
+  db: MessageLogDb;
+  clock: Clock;
+  key: SigningKey;
+  certificatePem: string | undefined;
+}
+
+/** Rows per INSERT statement: 20 parameters each, far below PostgreSQL's 65 535. */
+const INSERT_CHUNK = 1000;
+/** Records one group commit gathers before it starts its transaction. */
+const GROUP_LIMIT = 2000;
+
+export function createMessageLog(options: MessageLogOptions): MessageLog {
+  const key = loadSigningKey(options.signingKeyPem);
+  const ctx: LogContext = { db: options.db, clock: options.clock, key, certificatePem: options.certificatePem };
+  const policy = options.bodyModes ?? { default: 'metadata' };
+  const maxBatch = options.maxBatchSize ?? 100_000;
+  if (!Number.isInteger(maxBatch) || maxBatch < 1) {
+    throw badInput('messagelog.invalid_option', 'maxBatchSize must be a positive integer.');
+  }
+
+  // Group commit: appends that arrive while a transaction is running are written together in
+  // the next one. Each caller still waits for the commit holding its records, so durability is
+  // unchanged, but concurrent appends cost one round of locking and fsync per group, not each.
+  type Job = { records: PreparedRecord[]; resolve(a: Appended[]): void; reject(e: unknown): void };
+  const queue: Job[] = [];
+  let writing = false;
+  const drain = async (): Promise<void> => {
+    writing = true;
+    try {
+      while (queue.length > 0) {
+        const group: Job[] = [];
+        let size = 0;
+        while (queue.length > 0 && (group.length === 0 || size + queue[0]!.records.length <= GROUP_LIMIT)) {
+          const job = queue.shift()!;
+          group.push(job);
+          size += job.records.length;
+        }
+        try {
+          const written = await writeRecords(ctx.db, group.flatMap((j) => j.records));
+          let at = 0;
+          for (const job of group) {
+            job.resolve(written.slice(at, at + job.records.length));
+            at += job.records.length;
+          }
+        } catch (err) {
+          for (const job of group) job.reject(err);
+        }
+      }
+    } finally {
+      writing = false;
+    }
+  };
+  const enqueue = (entries: readonly LogEntry[]): Promise<Appended[]> => {
+    // Prepared (and so validated) before queueing: one caller's bad entry must not fail a group.
+    const loggedAt = ctx.clock.now();
+    const records = entries.map((e) => prepareRecord(e, bodyModeFor(policy, e), loggedAt));
+    if (records.length === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      queue.push({ records, resolve, reject });
+      if (!writing) void drain();
+    });
+  };
+
+  return {
+    keyId: key.keyId,
+    publicKeyPem: key.publicKeyPem,
+    append: async (entry) => (await enqueue([entry]))[0]!,
+    appendMany: async (entries) => enqueue(entries),
+    seal: () => sealPending(ctx, maxBatch),
+    proveInclusion: (seq) => proveInclusion(ctx.db, seq),
+    exportArchive: (to, range) => exportArchive(ctx, to, range),
+    purgeBefore: (date) => purgeBefore(ctx, date),
+  };
+}
+
+/** Chains and inserts records in one transaction, holding the 'records' head row lock. */
+async function writeRecords(db: MessageLogDb, records: PreparedRecord[]): Promise<Appended[]> {
+  return db.transaction().execute(async (tx) => {
+    const head = await tx
+      .selectFrom('messagelog_heads')
+      .select(['seq', 'hash'])
+      .where('name', '=', 'records')
+      .forUpdate()
+      .executeTakeFirstOrThrow();
+    let seq = Number(head.seq);
+    let prev = head.hash;
+    const rows = [];
+    const out: Appended[] = [];
+    for (const r of records) {
+      seq++;
+      const recordHash = computeRecordHash({ ...r, seq }, prev);
+      rows.push(rowFromRecord(r, seq, prev, recordHash));
+      out.push({ seq, recordHash });
+      prev = recordHash;
+    }
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+      await tx
+        .insertInto('messagelog_records')
+        .values(rows.slice(i, i + INSERT_CHUNK))
+        .execute();
+    }
+    await tx.updateTable('messagelog_heads').set({ seq, hash: prev }).where('name', '=', 'records').execute();
+    return out;
+  });
+}
+
+async function sealPending(ctx: LogContext, maxBatch: number): Promise<Seal[]> {
+  const made: Seal[] = [];
+  for (;;) {
+    const seal = await sealOnce(ctx, maxBatch);
+    if (!seal) return made;
+    made.push(seal);
+  }
+}
+
+/**
+ * Seals the next batch under the 'seals' head row lock, so two sealers (a timer and a manual
+ * call, or two nodes) never seal overlapping ranges. Appends go on meanwhile: they lock the
+ * other head row, and the batch ends at the last record committed when it started.
+ */
+async function sealOnce(ctx: LogContext, maxBatch: number): Promise<Seal | null> {
+  return ctx.db.transaction().execute(async (tx) => {
+    const sealed = await tx
+      .selectFrom('messagelog_heads')
+      .select(['seq', 'hash'])
+      .where('name', '=', 'seals')
+      .forUpdate()
+      .executeTakeFirstOrThrow();
+    const appended = await tx
+      .selectFrom('messagelog_heads')
+      .select('seq')
+      .where('name', '=', 'records')
+      .executeTakeFirstOrThrow();
+    const firstSeq = Number(sealed.seq) + 1;
+    const lastSeq = Math.min(Number(appended.seq), Number(sealed.seq) + maxBatch);
+    if (lastSeq < firstSeq) return null;
+    const rows = await tx
+      .selectFrom('messagelog_records')
+      .select(['seq', 'record_hash'])
+      .where('seq', '>=', firstSeq)
+      .where('seq', '<=', lastSeq)
+      .orderBy('seq')
+      .execute();
+    rows.forEach((row, i) => {
+      if (Number(row.seq) !== firstSeq + i) throw chainBroken(firstSeq + i);
+    });
+    if (rows.length !== lastSeq - firstSeq + 1) throw chainBroken(firstSeq + rows.length);
+    const fields = {
+      firstSeq,
+      lastSeq,
+      root: merkleRoot(rows.map((r) => r.record_hash)),
+      prevRoot: sealed.hash,
+      sealedAt: ctx.clock.now().toISOString(),
+    };
+    const seal: Seal = {
+      ...fields,
+      keyId: ctx.key.keyId,
+      signature: signDetached(ctx.key, SEAL_TYPE, sealPayload(fields)),
+    };
+    await tx
+      .insertInto('messagelog_seals')
+      .values({
+        first_seq: seal.firstSeq,
+        last_seq: seal.lastSeq,
+        root: seal.root,
+        prev_root: seal.prevRoot,
+        sealed_at: seal.sealedAt,
+        key_id: seal.keyId,
+        signature: seal.signature,
+      })
+      .execute();
+    await tx
+      .updateTable('messagelog_heads')
+      .set({ seq: lastSeq, hash: seal.root })
+      .where('name', '=', 'seals')
+      .execute();
+    return seal;
+  });
+}
+
+function chainBroken(seq: number): AppError {
+  return new AppError(
+    'internal',
+    'messagelog.chain_broken',
+    `Cannot seal: message log record ${seq} is missing from the database although later records exist. Run the log verifier (verifyLog) to find out what was changed.`,
+    { details: { seq } },
+  );
+}
