@@ -2,7 +2,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { systemClock } from '../../kernel/clock.ts';
 import { AppError } from '../../kernel/errors.ts';
-import { type GlobalConfiguration, parseAnchor, verifyConfiguration } from '../../kernel/globalconf/index.ts';
+import type { GlobalConfiguration } from '../../kernel/globalconf/format.ts';
+
+const lib = () => import('../../kernel/globalconf/verify.ts');
+
 import { printJson, printTable } from '../output.ts';
 
 function summary(conf: GlobalConfiguration) {
@@ -46,7 +49,7 @@ export function registerGlobalconf(program: Command): void {
     .requiredOption('--out <file>', 'where to write the anchor')
     .action(async (o) => {
       const text = await download(`${o.registryUrl.replace(/\/$/, '')}/globalconf/anchor`);
-      parseAnchor(text);
+      (await lib()).parseAnchor(text);
       writeFileSync(o.out, text);
       process.stdout.write(
         `Anchor written to ${o.out}. Check its certificate fingerprint with the registry operator out of band.\n`,
@@ -58,6 +61,7 @@ export function registerGlobalconf(program: Command): void {
     .option('--out <file>', 'also save the verified document')
     .option('--json', 'print the whole configuration')
     .action(async (o) => {
+      const { parseAnchor, verifyConfiguration } = await lib();
       const anchor = parseAnchor(readFileSync(o.anchor, 'utf8'));
       const text = await download(anchor.configurationUrl);
       const conf = await verifyConfiguration(text, anchor, { now: systemClock.now() });
@@ -69,6 +73,7 @@ export function registerGlobalconf(program: Command): void {
     .description('Verify a saved global configuration against an anchor, offline')
     .requiredOption('--anchor <file>', 'the configuration anchor')
     .action(async (file: string, o) => {
+      const { parseAnchor, verifyConfiguration } = await lib();
       const anchor = parseAnchor(readFileSync(o.anchor, 'utf8'));
       const conf = await verifyConfiguration(readFileSync(file), anchor, { now: systemClock.now() });
       printTable([summary(conf)], Object.keys(summary(conf)));

@@ -1,18 +1,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { compactVerify, importX509 } from 'jose';
 import { systemClock } from '../../kernel/clock.ts';
 import { AppError } from '../../kernel/errors.ts';
-import {
-  createCsr,
-  describeCertificate,
-  encryptPrivateKey,
-  generateKeyPair,
-  loadPrivateKey,
-  publicKeyObject,
-  toPublicKeyPem,
-} from '../../kernel/pki/index.ts';
-import { privateKeyObject } from '../../kernel/pki/keys.ts';
+
+// The PKI library (and @peculiar/x509 behind it) loads only when a pki command runs.
+const pkiLib = () => import('../../kernel/pki/index.ts');
+
 import { type ApiFlags, apiClient, memberArg } from '../api-client.ts';
 import { printJson, printTable } from '../output.ts';
 
@@ -32,6 +25,7 @@ function passphraseFrom(envName: string | undefined): string | undefined {
 }
 
 async function readKey(file: string, passphraseEnv?: string) {
+  const { loadPrivateKey, publicKeyObject, privateKeyObject, toPublicKeyPem } = await pkiLib();
   const privateKeyPem = await loadPrivateKey(readFileSync(file, 'utf8'), passphraseFrom(passphraseEnv));
   const publicKeyPem = toPublicKeyPem(publicKeyObject(toPublicKeyPem(privateKeyObject(privateKeyPem))));
   return { privateKeyPem, publicKeyPem };
@@ -53,6 +47,7 @@ export function registerPki(program: Command): void {
     .requiredOption('--out <file>', 'where to write the key (PEM)')
     .option('--passphrase-env <VAR>', 'environment variable holding the passphrase (recommended)')
     .action(async (o) => {
+      const { generateKeyPair, encryptPrivateKey } = await pkiLib();
       const keys = generateKeyPair();
       const passphrase = passphraseFrom(o.passphraseEnv);
       const pem = passphrase ? await encryptPrivateKey(keys.privateKeyPem, passphrase) : keys.privateKeyPem;
@@ -71,6 +66,7 @@ export function registerPki(program: Command): void {
     .option('--out <file>', 'write the request here instead of printing it')
     .action(async (o) => {
       const keys = await readKey(o.key, o.passphraseEnv);
+      const { createCsr } = await pkiLib();
       const csr = await createCsr({ ...keys, subject: { commonName: o.cn, country: 'VN' } });
       if (o.out) writeFileSync(o.out, `${csr.trim()}\n`);
       else process.stdout.write(`${csr.trim()}\n`);
@@ -91,6 +87,7 @@ export function registerPki(program: Command): void {
     .action(async (o, cmd: Command) => {
       const keys = await readKey(o.key, o.passphraseEnv);
       const m = memberArg(o.member);
+      const { createCsr } = await pkiLib();
       const csr = await createCsr({ ...keys, subject: { commonName: m.memberCode, country: 'VN' } });
       const cert = await apiClient(cmd.optsWithGlobals() as Flags).call<Record<string, unknown>>(
         'POST',
@@ -142,6 +139,7 @@ export function registerPki(program: Command): void {
     .action(async (serial: string, _o, cmd: Command) => {
       const flags = cmd.optsWithGlobals() as Flags;
       const client = apiClient(flags);
+      const { compactVerify, importX509 } = await import('jose');
       const caPem = await (await fetch(`${client.baseUrl}/pki/ca.pem`)).text();
       const answer = await client.call<{ jws: string }>('GET', `/pki/status/${encodeURIComponent(serial)}`);
       const { payload } = await compactVerify(answer.jws, await importX509(caPem, 'ES256'));
@@ -158,6 +156,7 @@ export function registerPki(program: Command): void {
     .command('show <cert-file>')
     .description('Describe a certificate file: subject, issuer, validity, usages, fingerprint')
     .action(async (file: string) => {
+      const { describeCertificate } = await pkiLib();
       const d = describeCertificate(readFileSync(file, 'utf8'), systemClock.now());
       const { publicKeyPem: _omit, ...rest } = d;
       printJson(rest);

@@ -1,8 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { createLogger, type LogLevel } from '../../kernel/log.ts';
 import { type ApiFlags, apiClient, memberArg, serviceArg, subsystemArg } from '../api-client.ts';
-import { runRegistry } from '../federation.ts';
 import { printJson, printTable } from '../output.ts';
 import { type CommonFlags, loadPlatformConfig } from '../platform-config.ts';
 
@@ -12,8 +10,8 @@ type Row = Record<string, unknown>;
 /** Runs an API call and prints the answer as a table (or JSON with --json). */
 function show(cmd: Command, rows: Row | Row[], columns: string[]): void {
   const flags = cmd.optsWithGlobals() as Flags;
-  if (flags.json) return printJson(rows);
-  printTable(Array.isArray(rows) ? rows : [rows], columns);
+  if (flags.json) printJson(rows);
+  else printTable(Array.isArray(rows) ? rows : [rows], columns);
 }
 
 function api(cmd: Command) {
@@ -49,7 +47,9 @@ export function registerRegistry(program: Command, common: (c: Command) => Comma
     .option('--port <port>', 'registry port (default 8081)', Number)
     .action(async (flags: CommonFlags & { port?: number }) => {
       const config = loadPlatformConfig(flags, { 'registry.port': flags.port });
-      const logger = createLogger({ level: config.logLevel as LogLevel, component: 'registry' });
+      const { createLogger } = await import('../../kernel/log.ts');
+      const { runRegistry } = await import('../federation.ts');
+      const logger = createLogger({ level: config.logLevel as 'info', component: 'registry' });
       const r = await runRegistry(config, logger);
       process.stdout.write(`Registry listening on ${r.registry.url} (database ${r.database.location})\n`);
       if (r.operatorKey) process.stdout.write(`Operator API key: ${r.operatorKey}\n`);

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { startFederation } from '../federation.ts';
 import { reportError } from '../output.ts';
 import { type CommonFlags, loadPlatformConfig } from '../platform-config.ts';
 
@@ -18,6 +17,7 @@ export function registerUp(program: Command, common: (c: Command) => Command): v
       sample: flags.sample,
     });
     const started = Date.now();
+    const { startFederation } = await import('../federation.ts');
     const f = await startFederation(config);
     const r = f.registry;
     const lines = [

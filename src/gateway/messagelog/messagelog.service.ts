@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../../kernel/clock.ts';
 import { AppError, badInput } from '../../kernel/errors.ts';
 import { type ArchiveSummary, type ExportRange, exportArchive } from './archive-export.ts';
+import type { LogContext } from './context.ts';
 import { type InclusionProof, proveInclusion } from './inclusion.ts';
 import { merkleRoot } from './merkle.ts';
 import { type MessageLogDb, type MessageLogTables, rowFromRecord } from './messagelog.db.ts';
@@ -48,13 +49,6 @@ export interface MessageLog {
   /** The key id and public key seals are signed with. */
   readonly keyId: string;
   readonly publicKeyPem: string;
-}
-
-export interface LogContext {
-  db: MessageLogDb;
-  clock: Clock;
-  key: SigningKey;
-  certificatePem: string | undefined;
 }
 
 /** Rows per INSERT statement: 20 parameters each, far below PostgreSQL's 65 535. */
