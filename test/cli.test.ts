@@ -7,7 +7,10 @@ import { testDatabaseUrl } from './support/database.ts';
 
 const BIN = path.resolve('bin/lienthong.js');
 
-function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env } });
     let stdout = '';
@@ -19,7 +22,10 @@ function run(args: string[], env: Record<string, string> = {}): Promise<{ code: 
 }
 
 /** Starts `lienthong up` and resolves once it has printed its URLs. */
-function up(args: string[], env: Record<string, string>): Promise<{ child: ChildProcess; output: () => string }> {
+function up(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; output: () => string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, 'up', ...args], { env: { ...process.env, ...env } });
     let out = '';
@@ -48,7 +54,13 @@ describe('lienthong CLI', { timeout: 180_000 }, () => {
     const top = await run(['--help']);
     expect(top.code).toBe(0);
     for (const cmd of ['up', 'migrate', 'registry', 'pki', 'globalconf']) expect(top.stdout).toContain(cmd);
-    for (const args of [['up'], ['registry', 'members', 'list'], ['registry', 'requests', 'approve'], ['pki', 'request'], ['globalconf', 'fetch']]) {
+    for (const args of [
+      ['up'],
+      ['registry', 'members', 'list'],
+      ['registry', 'requests', 'approve'],
+      ['pki', 'request'],
+      ['globalconf', 'fetch'],
+    ]) {
       const res = await run([...args, '--help']);
       expect(res.code, args.join(' ')).toBe(0);
       expect(res.stdout).toMatch(/Usage: lienthong/);
@@ -68,7 +80,17 @@ describe('lienthong CLI', { timeout: 180_000 }, () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'lt-up-'));
     const url = testDatabaseUrl();
     const { child, output } = await up(
-      ['--console-port', '0', '--registry-port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...(url ? ['--database-url', url] : [])],
+      [
+        '--console-port',
+        '0',
+        '--registry-port',
+        '0',
+        '--data-dir',
+        dataDir,
+        '--log-level',
+        'warn',
+        ...(url ? ['--database-url', url] : []),
+      ],
       {},
     );
     children.push(child);
@@ -76,16 +98,23 @@ describe('lienthong CLI', { timeout: 180_000 }, () => {
     const registryUrl = /Registry[^\n]*?(http:\/\/127\.0\.0\.1:\d+)/.exec(output())![1]!;
     const health = await fetch(`${consoleUrl}/healthz`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toEqual({ status: 'ok', components: [{ name: 'registry', url: registryUrl, state: 'up' }] });
+    expect(await health.json()).toEqual({
+      status: 'ok',
+      components: [{ name: 'registry', url: registryUrl, state: 'up' }],
+    });
 
     const env = { LIENTHONG_DATA_DIR: dataDir, LIENTHONG_REGISTRY_URL: registryUrl };
     const list = await run(['registry', 'members', 'list', '--json', '--limit', '500'], env);
     expect(list.code).toBe(0);
     const members = JSON.parse(list.stdout) as { memberCode: string; nameVi: string }[];
-    expect(members.find((m) => m.memberCode === '000.00.00.H49')?.nameVi).toBe('Ủy ban nhân dân tỉnh Quảng Ninh');
+    expect(members.find((m) => m.memberCode === '000.00.00.H49')?.nameVi).toBe(
+      'Ủy ban nhân dân tỉnh Quảng Ninh',
+    );
 
     const anchorFile = path.join(dataDir, 'anchor.json');
-    expect((await run(['globalconf', 'anchor', '--registry-url', registryUrl, '--out', anchorFile])).code).toBe(0);
+    expect(
+      (await run(['globalconf', 'anchor', '--registry-url', registryUrl, '--out', anchorFile])).code,
+    ).toBe(0);
     const fetched = await run(['globalconf', 'fetch', '--anchor', anchorFile]);
     expect(fetched.code).toBe(0);
     expect(fetched.stdout).toMatch(/verified/);
@@ -93,7 +122,10 @@ describe('lienthong CLI', { timeout: 180_000 }, () => {
     const missing = await run(['registry', 'members', 'show', 'GOV/000.00.00.H01'], env);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('registry.unknown_member');
-    const noKey = await run(['registry', 'audit'], { LIENTHONG_REGISTRY_URL: registryUrl, LIENTHONG_DATA_DIR: '/nonexistent' });
+    const noKey = await run(['registry', 'audit'], {
+      LIENTHONG_REGISTRY_URL: registryUrl,
+      LIENTHONG_DATA_DIR: '/nonexistent',
+    });
     expect(noKey.stderr).toContain('auth.missing_credentials');
     expect(noKey.stderr).toContain('--api-key');
 
