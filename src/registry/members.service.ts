@@ -125,6 +125,26 @@ export async function requireActsFor(
   );
 }
 
+// Ministries, government bodies and provinces are the top of the state hierarchy; departments,
+// districts, communes and units always sit below another agency.
+const TOP_LEVEL_KINDS: readonly string[] = ['ministry', 'government_body', 'province'];
+const CHILD_KINDS: readonly string[] = ['department', 'district', 'commune', 'unit'];
+
+function checkHierarchy(input: MemberInput): void {
+  if (TOP_LEVEL_KINDS.includes(input.kind) && input.parentCode) {
+    throw badInput(
+      'registry.parent_not_allowed',
+      `A ${input.kind} is at the top of the hierarchy and has no parent agency; remove parentCode or choose another kind.`,
+    );
+  }
+  if (CHILD_KINDS.includes(input.kind) && !input.parentCode) {
+    throw badInput(
+      'registry.parent_required',
+      `A ${input.kind} belongs to a parent agency: give parentCode.`,
+    );
+  }
+}
+
 export function validateMemberInput(ctx: RegistryContext, input: MemberInput): MemberInput {
   parseMemberId(`${ctx.instance}/${input.memberClass}/${input.memberCode}`);
   if (!MEMBER_KINDS.includes(input.kind)) {
@@ -149,6 +169,7 @@ export async function insertMember(
   raw: MemberInput,
 ): Promise<Member> {
   const input = validateMemberInput(ctx, raw);
+  checkHierarchy(input);
   let parentId: number | null = null;
   if (input.parentCode) {
     const parent = await tx

@@ -108,6 +108,8 @@ describe('registry API', () => {
       [{ ...dept, memberCode: '000.00.06.Q01' }, 400, 'ids.invalid_xroad_id'],
       [{ ...dept, memberClass: 'XYZ', memberCode: '000.00.06.G01' }, 400, 'ids.invalid_xroad_id'],
       [{ ...dept, kind: 'kingdom', memberCode: '000.00.06.G01' }, 400, 'registry.invalid_kind'],
+      [{ ...dept, kind: 'ministry', memberCode: '000.00.06.G01' }, 400, 'registry.parent_not_allowed'],
+      [{ ...dept, parentCode: null, memberCode: '000.00.06.G01' }, 400, 'registry.parent_required'],
       [{ ...dept, nameVi: '   ', memberCode: '000.00.06.G01' }, 400, 'registry.invalid_name'],
       [dept, 409, 'registry.member_exists'],
       [{ memberClass: 'GOV' }, 400, 'request.invalid'],

@@ -276,12 +276,47 @@ export function registerRegistry(program: Command, common: (c: Command) => Comma
       await api(cmd).call('DELETE', `/api/v1/access-rights/${Number(id)}`);
       process.stdout.write(`Access right ${id} revoked.\n`);
     });
-  registry
-    .command('groups')
-    .description('Global groups and their members')
+  const groups = registry.command('groups').description('Global groups of information systems');
+  groups
+    .command('list')
+    .description('Groups and their members')
     .action(async (_o, cmd: Command) =>
       show(cmd, await api(cmd).call<Row[]>('GET', '/api/v1/groups'), ['code', 'descriptionVi', 'members']),
     );
+  groups
+    .command('create <code>')
+    .description('Create a group (operator)')
+    .requiredOption('--description-vi <text>', 'what the group is, in Vietnamese')
+    .option('--description-en <text>', 'in English')
+    .action(async (code: string, o, cmd: Command) =>
+      show(
+        cmd,
+        await api(cmd).call<Row>('POST', '/api/v1/groups', {
+          code,
+          descriptionVi: o.descriptionVi,
+          descriptionEn: o.descriptionEn,
+        }),
+        ['code', 'descriptionVi', 'members'],
+      ),
+    );
+  for (const [name, method] of [
+    ['add', 'PUT'],
+    ['remove', 'DELETE'],
+  ] as const) {
+    groups
+      .command(`${name} <code> <subsystem>`)
+      .description(
+        `${name === 'add' ? 'Add an information system to' : 'Remove an information system from'} a group (operator)`,
+      )
+      .action(async (code: string, subsystem: string, _o, cmd: Command) => {
+        const s = subsystemArg(subsystem);
+        const g = await api(cmd).call<Row>(
+          method,
+          `/api/v1/groups/${encodeURIComponent(code)}/members/${s.memberClass}/${encodeURIComponent(s.memberCode)}/${encodeURIComponent(s.subsystemCode)}`,
+        );
+        show(cmd, g, ['code', 'descriptionVi', 'members']);
+      });
+  }
 
   // Keys and audit
   const keys = registry.command('keys').description('API keys (operator)');
