@@ -43,6 +43,7 @@ describe('registry API', () => {
       'GET /globalconf/anchor',
       'GET /pki/ca.pem',
       'GET /pki/status/:serial',
+      'GET /directory/services/*',
     ]);
     const routes = t.registry.app.routeTable;
     expect(routes.length).toBeGreaterThan(20);

@@ -23,6 +23,8 @@ export async function testDatabase<DB = unknown>(
     component: `${component}_${randomBytes(4).toString('hex')}`,
     url: url ?? undefined,
     ephemeral: true,
+    // Every test database of this worker lives in one embedded store, each in its own schema.
+    store: 'tests',
     poolSize: 4,
   });
   await migrate(database.db as never, migrations);

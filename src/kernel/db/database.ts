@@ -2,9 +2,9 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
-import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import { AppError } from '../errors.ts';
+import { SharedPGliteDialect } from './pglite-dialect.ts';
 
 /**
  * The database layer. One Kysely handle per component (registry, each gateway, …):
@@ -28,6 +28,12 @@ export interface DatabaseOptions {
    * initdb, which takes seconds; tests use it to get a fresh database in under one.
    */
   pgliteTemplate?: Blob | undefined;
+  /**
+   * Embedded only: the store (one PGlite database, one data directory) this component lives
+   * in, in its own schema. Defaults to the component itself; the demo puts all its gateways
+   * in one store, since each embedded database costs seconds to start and ~150 MB of memory.
+   */
+  store?: string | undefined;
 }
 
 export interface Database<DB = unknown> {
@@ -89,34 +95,72 @@ async function openPostgres<DB>(url: string, schema: string, max: number): Promi
   };
 }
 
-async function openPglite<DB>(options: DatabaseOptions, schema: string): Promise<Database<DB>> {
+interface Store {
+  client: PGlite;
+  users: number;
+  location: string;
+}
+
+// Embedded databases open in this process, by data directory (or memory name), shared by the
+// components that name the same store.
+const stores = new Map<string, Promise<Store>>();
+
+async function openStore(
+  options: DatabaseOptions,
+  storeName: string,
+): Promise<{ key: string; store: Store }> {
   let dir: string | undefined;
   if (!options.ephemeral) {
-    dir = path.resolve(options.dataDir ?? '.data', schema, 'pgdata');
+    dir = path.resolve(options.dataDir ?? '.data', storeName, 'pgdata');
     mkdirSync(dir, { recursive: true });
   }
-  const client = new PGlite({
-    ...(dir ? { dataDir: dir } : {}),
-    ...(options.pgliteTemplate ? { loadDataDir: options.pgliteTemplate } : {}),
-  });
-  try {
-    await client.waitReady;
-  } catch (err) {
-    throw new AppError(
-      'unavailable',
-      'db.open_failed',
-      `Cannot open the embedded database at ${dir ?? 'memory'}: ${(err as Error).message}. Is another lienthong process using it?`,
-      { cause: err },
-    );
+  const key = dir ?? `memory:${storeName}`;
+  let pending = stores.get(key);
+  if (!pending) {
+    pending = (async () => {
+      const client = new PGlite({
+        ...(dir ? { dataDir: dir } : {}),
+        ...(options.pgliteTemplate ? { loadDataDir: options.pgliteTemplate } : {}),
+      });
+      try {
+        await client.waitReady;
+      } catch (err) {
+        stores.delete(key);
+        throw new AppError(
+          'unavailable',
+          'db.open_failed',
+          `Cannot open the embedded database at ${dir ?? 'memory'}: ${(err as Error).message}. Is another lienthong process using it?`,
+          { cause: err },
+        );
+      }
+      return { client, users: 0, location: dir ?? 'memory' };
+    })();
+    stores.set(key, pending);
   }
-  // PGlite already returns int8 as numbers, as the server pool is configured to above.
-  const db = new Kysely<DB>({ dialect: new PGliteDialect(client) });
+  const store = await pending;
+  store.users++;
+  return { key, store };
+}
+
+async function openPglite<DB>(options: DatabaseOptions, schema: string): Promise<Database<DB>> {
+  const { key, store } = await openStore(options, options.store ? schemaNameFor(options.store) : schema);
+  await store.client.query(`create schema if not exists "${schema}"`);
+  const db = new Kysely<DB>({ dialect: new SharedPGliteDialect(store.client, schema) });
+  let closed = false;
   return {
     db,
     kind: 'pglite',
-    schema: 'public',
-    location: dir ?? 'memory',
-    close: () => db.destroy(),
+    schema,
+    location: `${store.location} (schema ${schema})`,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await db.destroy();
+      if (--store.users === 0) {
+        stores.delete(key);
+        await store.client.close();
+      }
+    },
   };
 }
 

@@ -90,6 +90,11 @@ export class GlobalConfClient {
     return 'updated';
   }
 
+  /** Where the configuration is downloaded from; the registry's public directory lives beside it. */
+  anchorUrl(): string {
+    return this.options.anchor.configurationUrl;
+  }
+
   /** The configuration in force; refuses one past its expiry rather than route on stale facts. */
   current(): GlobalConfiguration {
     if (!this.conf) {

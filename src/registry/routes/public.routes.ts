@@ -1,5 +1,7 @@
-import { AppError } from '../../kernel/errors.ts';
+import { Type } from '@sinclair/typebox';
+import { AppError, badInput } from '../../kernel/errors.ts';
 import { configurationAnchor, latestConfiguration } from '../globalconf.service.ts';
+import { getServiceOpenapi } from '../services.service.ts';
 import type { RegisterRoutes } from './context.ts';
 
 /** What anyone may download: the signed global configuration and its anchor. */
@@ -42,6 +44,37 @@ export const registerPublicRoutes: RegisterRoutes = (app, { ctx, ca, settings })
     async (_req, reply) => {
       reply.header('content-disposition', 'attachment; filename="lienthong-anchor.json"');
       return configurationAnchor(ctx.instance, ca, settings, ctx.clock.now());
+    },
+  );
+
+  app.get(
+    '/directory/services/*',
+    {
+      config: { public: true },
+      schema: {
+        tags: ['global configuration'],
+        summary: "A service's OpenAPI description (public directory; gateways answer getOpenAPI from it)",
+        description:
+          'Path: /directory/services/{instance}/{class}/{member}/{subsystem}/{service}[/{version}]/openapi',
+        params: Type.Object({ '*': Type.String() }),
+      },
+    },
+    async (req) => {
+      const parts = req.params['*'].split('/').map(decodeURIComponent);
+      if (parts.at(-1) !== 'openapi' || parts.length < 6 || parts.length > 7 || parts[0] !== ctx.instance) {
+        throw badInput(
+          'registry.invalid_service_path',
+          'Use /directory/services/{instance}/{class}/{member}/{subsystem}/{service}[/{version}]/openapi.',
+        );
+      }
+      const [, memberClass, memberCode, subsystemCode, serviceCode] = parts as string[];
+      return getServiceOpenapi(ctx.db, {
+        memberClass: memberClass!,
+        memberCode: memberCode!,
+        subsystemCode: subsystemCode!,
+        serviceCode: serviceCode!,
+        version: parts.length === 7 ? parts[5] : null,
+      });
     },
   );
 };
