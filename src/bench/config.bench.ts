@@ -115,14 +115,14 @@ export async function runConfigBench(options: ConfigBenchOptions): Promise<Confi
       certificateStatusUrl: 'https://registry.lienthong.gov.vn/pki/status',
     };
     const anchor = configurationAnchor(INSTANCE, ca, settings, now);
-    const samples: Cycle[] = [];
+    const samples: Timings[] = [];
     let last: Cycle | undefined;
     // The first cycle warms the JIT, the database caches and the key import; it is not counted.
     for (let run = 0; run <= RUNS; run++) {
       progress('measure', run, RUNS + 1);
       await new Promise((resolve) => setImmediate(resolve));
       last = await cycle(db, ca, settings, now, run + 1, anchor, rss.sample);
-      if (run > 0) samples.push(last);
+      if (run > 0) samples.push({ buildMs: last.buildMs, signMs: last.signMs, verifyMs: last.verifyMs });
     }
     progress('measure', RUNS + 1, RUNS + 1);
     const conf = last!.conf;
@@ -174,10 +174,12 @@ export function configBenchRows(r: ConfigBenchResult): [string, string][] {
   ];
 }
 
-interface Cycle {
+interface Timings {
   buildMs: number;
   signMs: number;
   verifyMs: number;
+}
+interface Cycle extends Timings {
   document: string;
   conf: GlobalConfiguration;
 }
@@ -235,27 +237,10 @@ const CENTRAL = ['Bộ Công an', 'Bộ Công Thương', 'Bộ Giáo dục và �
 const MINISTRY_UNITS = ['Văn phòng', 'Vụ Pháp chế', 'Vụ Tổ chức cán bộ', 'Vụ Kế hoạch - Tài chính', 'Thanh tra', 'Cục Công nghệ thông tin', 'Vụ Hợp tác quốc tế', 'Cục Kiểm soát thủ tục hành chính', 'Trung tâm Thông tin'];
 // biome-ignore format: one name per entry reads as a list
 const PROVINCE_DEPARTMENTS = ['Văn phòng Ủy ban nhân dân', 'Sở Tư pháp', 'Sở Y tế', 'Sở Tài chính', 'Sở Nội vụ', 'Sở Giáo dục và Đào tạo', 'Sở Thông tin và Truyền thông', 'Sở Tài nguyên và Môi trường', 'Sở Xây dựng', 'Sở Công Thương', 'Sở Kế hoạch và Đầu tư', 'Sở Giao thông vận tải', 'Sở Nông nghiệp và Phát triển nông thôn', 'Sở Lao động - Thương binh và Xã hội', 'Sở Văn hóa, Thể thao và Du lịch', 'Sở Khoa học và Công nghệ'];
-const UNITS = [
-  'Trung tâm Công nghệ thông tin',
-  'Chi cục Quản lý chuyên ngành',
-  'Trung tâm Lưu trữ',
-  'Phòng Nghiệp vụ',
-];
-const SYLLABLES = [
-  'An',
-  'Bình',
-  'Đông',
-  'Tây',
-  'Phú',
-  'Tân',
-  'Hòa',
-  'Long',
-  'Thạnh',
-  'Vĩnh',
-  'Quang',
-  'Hưng',
-  'Mỹ',
-];
+// biome-ignore format: one name per entry reads as a list
+const UNITS = ['Trung tâm Công nghệ thông tin', 'Chi cục Quản lý chuyên ngành', 'Trung tâm Lưu trữ', 'Phòng Nghiệp vụ'];
+// biome-ignore format: one name per entry reads as a list
+const SYLLABLES = ['An', 'Bình', 'Đông', 'Tây', 'Phú', 'Tân', 'Hòa', 'Long', 'Thạnh', 'Vĩnh', 'Quang', 'Hưng', 'Mỹ'];
 // biome-ignore format: a table is easier to review than one field per line
 const SERVICE_KINDS: [code: string, titleVi: string, personalData: boolean][] = [
   ['citizens', 'Tra cứu thông tin công dân', true], ['births', 'Đăng ký khai sinh', true],
@@ -266,7 +251,7 @@ const SERVICE_KINDS: [code: string, titleVi: string, personalData: boolean][] = 
   ['licences', 'Tra cứu giấy phép', false], ['statistics', 'Báo cáo số liệu thống kê', false],
 ];
 const LEVEL2_PER_ROOT = 20;
-const DISTRICTS_FROM = 16;
+const DISTRICTS_FROM = 10;
 
 const placeName = (i: number) => `${SYLLABLES[i % 13]} ${SYLLABLES[(7 * i + 3) % 13]}`;
 const pad = (n: number, width: number) => String(n).padStart(width, '0');
@@ -274,17 +259,20 @@ const pad = (n: number, width: number) => String(n).padStart(width, '0');
 /**
  * Agencies as QCVN 102 lays them out: ministries G01.. and provinces H01.. at level 1
  * (alternating, up to 99 each), then round-robin under them 20 level-2 agencies (departments;
- * a province's last four are districts), then level-3 units and communes under those.
+ * half of a province's are districts), then level-3 units and communes under those.
  */
 function planMembers(
   count: number,
   now: Date,
   rand: () => number,
 ): { rows: Rows<'members'>; agencies: Agency[] } {
-  // Sorted as the real H codes are: H24 Hà Nội, H49 Quảng Ninh.
-  const provinces = PROVINCES.map((p) => p.name).sort((a, b) =>
-    a.replace(/^Thành phố /, '').localeCompare(b.replace(/^Thành phố /, ''), 'vi'),
-  );
+  // Sorted as the real H codes are (H24 Hà Nội, H49 Quảng Ninh), named as after "Ủy ban nhân dân".
+  const key = (name: string) => name.replace(/^Thành phố /, '');
+  const provinces = [...PROVINCES]
+    .sort((a, b) => key(a.name).localeCompare(key(b.name), 'vi'))
+    .map((p) =>
+      p.name.startsWith('Thành phố') ? p.name : `${p.kind === 'city' ? 'thành phố' : 'tỉnh'} ${p.name}`,
+    );
   const roots = Math.min(count, 198, Math.max(2, Math.ceil(count / 50)));
   const agencies: Agency[] = [];
   const rows: Rows<'members'> = [];
@@ -294,8 +282,7 @@ function planMembers(
     if (i < roots) {
       const n = Math.floor(i / 2) + 1;
       const central = i % 2 === 0;
-      const p = provinces[n - 1];
-      const place = p ? (p.startsWith('Thành phố') ? p : `tỉnh ${p}`) : `tỉnh số ${n}`;
+      const place = provinces[n - 1] ?? `tỉnh số ${n}`;
       const name = central ? (CENTRAL[n - 1] ?? `Cơ quan Trung ương số ${n}`) : `Ủy ban nhân dân ${place}`;
       const kind = central ? (n <= 21 ? 'ministry' : 'government_body') : 'province';
       const code = `000.00.00.${central ? 'G' : 'H'}${pad(n, 2)}`;
@@ -312,14 +299,8 @@ function planMembers(
             ? `${PROVINCE_DEPARTMENTS[k]} ${root.place}`
             : `${MINISTRY_UNITS[k] ?? `Cục Nghiệp vụ ${k + 1}`} ${root.name}`;
         const code = `000.00.${pad(k + 1, 2)}.${root.code.slice(-3)}`;
-        a = {
-          id: i + 1,
-          code,
-          root: root.id,
-          kind: district ? 'district' : 'department',
-          name,
-          place: root.place,
-        };
+        const kind = district ? 'district' : 'department';
+        a = { id: i + 1, code, root: root.id, kind, name, place: root.place };
       } else {
         const j = k - LEVEL2_PER_ROOT;
         parent = agencies[roots + (j % LEVEL2_PER_ROOT) * roots + (root.id - 1)]!;
@@ -347,23 +328,30 @@ function planMembers(
   return { rows, agencies };
 }
 
+// biome-ignore format: a table is easier to review than one field per line
 const SUBSYSTEM_BY_KIND: Record<Kind, [code: string, nameVi: string][]> = {
   ministry: [['documents', 'Hệ thống quản lý văn bản và điều hành']],
   government_body: [['documents', 'Hệ thống quản lý văn bản và điều hành']],
   province: [['dossier', 'Hệ thống thông tin giải quyết thủ tục hành chính']],
-  department: [
-    ['documents', 'Hệ thống quản lý văn bản và điều hành'],
-    ['database', 'Cơ sở dữ liệu chuyên ngành'],
-    ['reporting', 'Hệ thống thông tin báo cáo'],
-  ],
+  department: [['documents', 'Hệ thống quản lý văn bản và điều hành'], ['database', 'Cơ sở dữ liệu chuyên ngành'], ['reporting', 'Hệ thống thông tin báo cáo']],
   district: [['one-stop', 'Hệ thống một cửa điện tử']],
   commune: [['one-stop', 'Hệ thống một cửa điện tử']],
   unit: [['database', 'Cơ sở dữ liệu chuyên ngành']],
 };
+// biome-ignore format: a table is easier to review than one field per line
+const GROUPS: [code: string, descriptionVi: string, kinds: Kind[] | 'one-stop'][] = [
+  ['ministries', 'Các bộ, cơ quan ngang bộ', ['ministry']],
+  ['provincial-committees', 'Ủy ban nhân dân các tỉnh, thành phố', ['province']],
+  ['one-stop-shops', 'Hệ thống một cửa điện tử', 'one-stop'],
+];
 
 type Plan = { [T in keyof RegistryTables]?: Rows<T> };
 
-/** Every row of the federation, parents before children, ids chosen here (the database is new). */
+/**
+ * Every row of the federation, parents before children, ids chosen here (the database is new).
+ * One subsystem per agency; one gateway per level-1 agency, serving every agency below it; each
+ * service on a random subsystem with 1–3 endpoints and one access right, a tenth to a group.
+ */
 function planFederation(members: number, services: number, seed: number, now: Date): Plan {
   const rand = mulberry32(seed);
   const below = (n: number) => Math.floor(rand() * n);
@@ -373,100 +361,83 @@ function planFederation(members: number, services: number, seed: number, now: Da
     const [code, name] = options[below(options.length)]!;
     return { id: a.id, member_id: a.id, code, name_vi: `${name} ${a.name}`, name_en: null, created_at: now };
   });
+  const at = { created_at: now, updated_at: now };
   const roots = agencies.filter((a) => a.root === a.id);
   const gatewayOf = new Map(roots.map((a, i) => [a.id, i + 1]));
-  const at = { created_at: now, updated_at: now };
   const gateways: Rows<'gateways'> = roots.map((a, i) => {
-    const host = `gw1.${a.code.slice(-3).toLowerCase()}.lienthong.gov.vn`;
-    return {
-      id: i + 1,
-      member_id: a.id,
-      code: 'gw1',
-      addresses: JSON.stringify([`https://${host}:8443`]),
-      ...at,
-    };
+    const address = `https://gw1.${a.code.slice(-3).toLowerCase()}.lienthong.gov.vn:8443`;
+    return { id: i + 1, member_id: a.id, code: 'gw1', addresses: JSON.stringify([address]), ...at };
   });
+  // Only the columns the configuration reads are meaningful: no real certificate is needed.
   const certificates: Rows<'certificates'> = roots.map((a, i) => {
-    const serial = createHash('sha256').update(`bench-${seed}-${a.code}`).digest('hex').slice(0, 32);
+    const serial = sha256(`bench-${seed}-${a.code}`).slice(0, 32);
+    const validity = { not_before: now, not_after: new Date(now.getTime() + 365 * 86_400_000) };
+    const pem = '(bench: not a certificate)';
+    const subject = `CN=${a.code}/gw1`;
+    const issued = { issued_at: now, issued_by: 'bench' };
     return {
       serial,
       usage: 'auth',
       member_id: a.id,
       gateway_id: i + 1,
-      subject: `CN=${a.code}/gw1`,
-      certificate_pem: '(bench: not a certificate)',
-      fingerprint: createHash('sha256').update(serial).digest('hex'),
-      not_before: now,
-      not_after: new Date(now.getTime() + 365 * 86_400_000),
-      issued_at: now,
-      issued_by: 'bench',
+      subject,
+      certificate_pem: pem,
+      fingerprint: sha256(serial),
+      ...validity,
+      ...issued,
     };
   });
-  // Departments and communes reach the federation through their ministry's or province's gateway.
   const clients: Rows<'gateway_clients'> = agencies.map((a) => ({
     gateway_id: gatewayOf.get(a.root)!,
     subsystem_id: a.id,
   }));
-  const groupRows: Rows<'global_groups'> = [
-    {
-      id: 1,
-      code: 'ministries',
-      description_vi: 'Các bộ, cơ quan ngang bộ',
-      description_en: null,
-      created_at: now,
-    },
-    {
-      id: 2,
-      code: 'provincial-committees',
-      description_vi: 'Ủy ban nhân dân các tỉnh, thành phố',
-      description_en: null,
-      created_at: now,
-    },
-    {
-      id: 3,
-      code: 'one-stop-shops',
-      description_vi: 'Hệ thống một cửa điện tử',
-      description_en: null,
-      created_at: now,
-    },
-  ];
+  const groups: Rows<'global_groups'> = GROUPS.map(([code, description], i) => ({
+    id: i + 1,
+    code,
+    description_vi: description,
+    description_en: null,
+    created_at: now,
+  }));
   const groupMembers: Rows<'group_members'> = agencies.flatMap((a, i) => {
-    const group =
-      a.kind === 'ministry' ? 1 : a.kind === 'province' ? 2 : subsystems[i]!.code === 'one-stop' ? 3 : 0;
-    return group ? [{ group_id: group, subsystem_id: a.id }] : [];
+    const g = GROUPS.findIndex(([, , k]) =>
+      k === 'one-stop' ? subsystems[i]!.code === k : k.includes(a.kind),
+    );
+    return g >= 0 ? [{ group_id: g + 1, subsystem_id: a.id }] : [];
   });
   const serviceRows: Rows<'services'> = [];
   const endpoints: Rows<'service_endpoints'> = [];
   const rights: Rows<'access_rights'> = [];
   const perSubsystem = new Uint32Array(members + 1);
-  for (let i = 0; i < services; i++) {
-    const id = i + 1;
+  for (let id = 1; id <= services; id++) {
     const provider = 1 + below(members);
     const k = perSubsystem[provider]!++;
     const [base, titleVi, personalData] = SERVICE_KINDS[(provider + k) % SERVICE_KINDS.length]!;
     const round = Math.floor(k / SERVICE_KINDS.length);
+    const code = round ? `${base}-${round + 1}` : base;
     const r = rand();
+    const version = r < 0.6 ? 'v1' : r < 0.8 ? 'v2' : '';
     serviceRows.push({
       id,
       subsystem_id: provider,
-      code: round ? `${base}-${round + 1}` : base,
-      version: r < 0.6 ? 'v1' : r < 0.8 ? 'v2' : '',
+      code,
+      version,
       title_vi: titleVi,
       title_en: null,
       personal_data: personalData,
       openapi: 'null',
       ...at,
     });
-    const paths: [string, string][] = [
+    const mine = [
       ['GET', `/${base}/{id}`],
       ['POST', `/${base}`],
       ['GET', `/${base}/{id}/history`],
-    ];
-    const mine = paths.slice(0, 1 + below(3));
-    for (const [method, path] of mine)
-      endpoints.push({ id: endpoints.length + 1, service_id: id, method, path });
+    ].slice(0, 1 + below(3));
+    for (const [method, path] of mine) {
+      endpoints.push({ id: endpoints.length + 1, service_id: id, method: method!, path: path! });
+    }
     const endpoint = rand() < 0.3 ? mine[below(mine.length)]! : null;
     const toGroup = members === 1 || rand() < 0.1;
+    // Any subsystem but the provider's own.
     const subject = toGroup ? null : 1 + ((provider + below(members - 1)) % members);
     rights.push({
       id,
@@ -474,7 +445,7 @@ function planFederation(members: number, services: number, seed: number, now: Da
       endpoint_method: endpoint?.[0] ?? null,
       endpoint_path: endpoint?.[1] ?? null,
       subject_subsystem_id: subject,
-      subject_group_id: toGroup ? 1 + below(groupRows.length) : null,
+      subject_group_id: toGroup ? 1 + below(GROUPS.length) : null,
       granted_at: now,
       granted_by: 'bench',
     });
@@ -485,7 +456,7 @@ function planFederation(members: number, services: number, seed: number, now: Da
     gateways,
     certificates,
     gateway_clients: clients,
-    global_groups: groupRows,
+    global_groups: groups,
     group_members: groupMembers,
     services: serviceRows,
     service_endpoints: endpoints,
@@ -535,6 +506,8 @@ function checkOptions(o: ConfigBenchOptions): void {
     throw badInput('bench.invalid_seed', `seed must be a whole number, got ${o.seed}.`);
   }
 }
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;

@@ -11,6 +11,7 @@ import { SYSTEM_ACTOR } from '../registry/context.ts';
 import { REGISTRY_MIGRATIONS, type RunningRegistry, startRegistry } from '../registry/index.ts';
 import type { RegistryTables } from '../registry/registry.db.ts';
 import { loadSampleFederation } from '../registry/sample/load.ts';
+import { type DemoGateways, startDemoGateways } from './demo-gateways.ts';
 import { DEMO_CA_PASSPHRASE, type PlatformConfig } from './platform-config.ts';
 
 /** Every module's migrations, per component database. */
@@ -109,6 +110,7 @@ export interface Federation {
   consoleUrl: string;
   components: ComponentInfo[];
   registry: RunningRegistryProcess;
+  demo: DemoGateways | null;
   close(): Promise<void>;
 }
 
@@ -125,8 +127,21 @@ export async function startFederation(config: PlatformConfig): Promise<Federatio
       healthUrl: `${registry.registry.url}/healthz`,
     },
   ];
+  let demo: DemoGateways | null = null;
   let consoleServer: Awaited<ReturnType<typeof startConsole>>;
   try {
+    if (config.mode === 'demo' && config.gateways.enabled) {
+      demo = await startDemoGateways(config, registry.registry, logger);
+      for (const gw of demo.gateways) {
+        components.push({
+          name: `gateway ${gw.identity.gatewayId}`,
+          titleVi: `Cổng kết nối (LGSP) ${gw.identity.memberCode}`,
+          titleEn: `Gateway of ${gw.identity.memberCode}: consumer ${gw.consumerUrl}, provider ${gw.providerUrl}`,
+          url: gw.adminUrl,
+          healthUrl: `${gw.adminUrl}/healthz`,
+        });
+      }
+    }
     consoleServer = await startConsole({
       host: config.console.host,
       port: config.console.port,
@@ -134,6 +149,7 @@ export async function startFederation(config: PlatformConfig): Promise<Federatio
       components: () => components,
     });
   } catch (err) {
+    await demo?.close();
     await registry.registry.close();
     await registry.database.close();
     throw err;
@@ -142,8 +158,10 @@ export async function startFederation(config: PlatformConfig): Promise<Federatio
     consoleUrl: consoleServer.url,
     components,
     registry,
+    demo,
     close: async () => {
       await consoleServer.close();
+      await demo?.close();
       await registry.registry.close();
       await registry.database.close();
     },

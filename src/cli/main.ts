@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerBench } from './commands/bench.ts';
+import { registerGateway } from './commands/gateway.ts';
 import { registerGlobalconf } from './commands/globalconf.ts';
 import { registerMigrate } from './commands/migrate.ts';
 import { registerPki } from './commands/pki.ts';
@@ -37,6 +38,7 @@ registerMigrate(program, common);
 registerRegistry(program, common);
 registerPki(program);
 registerGlobalconf(program);
+registerGateway(program);
 registerBench(program);
 
 try {

@@ -43,6 +43,22 @@ export const PlatformConfig = Type.Object({
     { default: {} },
   ),
   sample: Type.Boolean({ default: true, description: 'Load the sample federation into an empty registry' }),
+  gateways: Type.Object(
+    {
+      enabled: Type.Boolean({
+        default: true,
+        description: 'Demo: run a gateway for each sample agency that exchanges data',
+      }),
+      basePort: Type.Integer({
+        minimum: 0,
+        maximum: 65000,
+        default: 9100,
+        description:
+          'Demo gateways listen on basePort + 3i (consumer), +1 (provider), +2 (admin); 0 = any free ports',
+      }),
+    },
+    { default: {} },
+  ),
 });
 export type PlatformConfig = Static<typeof PlatformConfig>;
 
@@ -60,6 +76,7 @@ export const ENV_BINDINGS = [
   { env: 'LIENTHONG_CA_CERT_FILE', path: 'registry.caCertFile' },
   { env: 'LIENTHONG_CA_KEY_FILE', path: 'registry.caKeyFile' },
   { env: 'LIENTHONG_CA_KEY_PASSPHRASE', path: 'registry.caKeyPassphrase' },
+  { env: 'LIENTHONG_GATEWAY_BASE_PORT', path: 'gateways.basePort', type: 'number' as const },
 ];
 
 /** Only for the demo: production refuses to start with it. */

@@ -7,7 +7,7 @@ import type { Random } from '../kernel/random.ts';
 import { apiKeyAuthenticator } from './auth.ts';
 import { type CaKeys, type CaSetup, ensureCa } from './ca.service.ts';
 import type { RegistryContext } from './context.ts';
-import { type GlobalConfSettings, publishConfiguration } from './globalconf.service.ts';
+import { type GlobalConfSettings, latestConfiguration, type Published, publishConfiguration } from './globalconf.service.ts';
 import type { RegistryTables } from './registry.db.ts';
 import { registerAdminRoutes } from './routes/admin.routes.ts';
 import type { RouteDeps } from './routes/context.ts';
@@ -48,6 +48,8 @@ export interface RunningRegistry {
   settings: GlobalConfSettings;
   /** Publishes a new configuration now (also done on a timer and shortly after changes). */
   publish(): Promise<number>;
+  /** The newest published configuration. */
+  latest(): Promise<Published>;
   close(): Promise<void>;
 }
 
@@ -141,6 +143,11 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
     ca,
     settings,
     publish,
+    latest: async () => {
+      const latest = await latestConfiguration(ctx.db);
+      if (!latest) throw new Error('no global configuration published yet');
+      return latest;
+    },
     close: async () => {
       clearInterval(timer);
       clearTimeout(debounce);

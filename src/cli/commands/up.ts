@@ -9,51 +9,69 @@ export function registerUp(program: Command, common: (c: Command) => Command): v
       .description('Run a whole demo federation on this machine and print its URLs (Ctrl-C stops it)')
       .option('--console-port <port>', 'port of the console address (default 8080)', Number)
       .option('--registry-port <port>', 'port of the registry (default 8081)', Number)
-      .option('--no-sample', 'do not load the sample federation into an empty registry'),
-  ).action(async (flags: CommonFlags & { consolePort?: number; registryPort?: number; sample?: boolean }) => {
-    const config = loadPlatformConfig(flags, {
-      'console.port': flags.consolePort,
-      'registry.port': flags.registryPort,
-      sample: flags.sample,
-    });
-    const started = Date.now();
-    const { startFederation } = await import('../federation.ts');
-    const f = await startFederation(config);
-    const r = f.registry;
-    const lines = [
-      '',
-      'Liên Thông đang chạy — Liên Thông is running',
-      '',
-      `  Console / bảng điều khiển   ${f.consoleUrl}   (health: ${f.consoleUrl}/healthz)`,
-      `  Registry / nền tảng trung tâm ${r.registry.url}   (API docs: ${r.registry.url}/openapi.json)`,
-      `  Global configuration        ${r.registry.url}/globalconf   (anchor: ${r.registry.url}/globalconf/anchor)`,
-      `  Database                    ${r.database.location}`,
-      r.sampleLoaded
-        ? '  Sample federation           loaded (dữ liệu mẫu — illustrative codes are labelled)'
-        : '',
-      r.operatorKey ? `  Operator API key            ${r.operatorKey}` : '',
-      r.operatorKeyFile
-        ? `                              (saved in ${r.operatorKeyFile}; CLI commands use it)`
-        : '',
-      '',
-      `Started in ${((Date.now() - started) / 1000).toFixed(1)} s. Try: lienthong registry members list`,
-      'Nhấn Ctrl-C để dừng — press Ctrl-C to stop.',
-      '',
-    ].filter((l, i, all) => l !== '' || all[i - 1] !== '');
-    process.stdout.write(`${lines.join('\n')}\n`);
-    let stopping = false;
-    const stop = async () => {
-      if (stopping) return;
-      stopping = true;
-      process.stdout.write('Đang dừng — stopping…\n');
-      try {
-        await f.close();
-        process.exit(0);
-      } catch (err) {
-        process.exit(reportError(err));
-      }
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+      .option('--no-sample', 'do not load the sample federation into an empty registry')
+      .option('--no-gateways', 'do not run the demo gateways')
+      .option(
+        '--gateway-base-port <port>',
+        'demo gateways listen from this port (default 9100; 0 = any free ports)',
+        Number,
+      ),
+  ).action(
+    async (
+      flags: CommonFlags & {
+        consolePort?: number;
+        registryPort?: number;
+        sample?: boolean;
+        gateways?: boolean;
+        gatewayBasePort?: number;
+      },
+    ) => {
+      const config = loadPlatformConfig(flags, {
+        'console.port': flags.consolePort,
+        'registry.port': flags.registryPort,
+        sample: flags.sample,
+        'gateways.enabled': flags.gateways,
+        'gateways.basePort': flags.gatewayBasePort,
+      });
+      const started = Date.now();
+      const { startFederation } = await import('../federation.ts');
+      const f = await startFederation(config);
+      const r = f.registry;
+      const lines = [
+        '',
+        'Liên Thông đang chạy — Liên Thông is running',
+        '',
+        `  Console / bảng điều khiển   ${f.consoleUrl}   (health: ${f.consoleUrl}/healthz)`,
+        `  Registry / nền tảng trung tâm ${r.registry.url}   (API docs: ${r.registry.url}/openapi.json)`,
+        `  Global configuration        ${r.registry.url}/globalconf   (anchor: ${r.registry.url}/globalconf/anchor)`,
+        `  Database                    ${r.database.location}`,
+        r.sampleLoaded
+          ? '  Sample federation           loaded (dữ liệu mẫu — illustrative codes are labelled)'
+          : '',
+        r.operatorKey ? `  Operator API key            ${r.operatorKey}` : '',
+        r.operatorKeyFile
+          ? `                              (saved in ${r.operatorKeyFile}; CLI commands use it)`
+          : '',
+        '',
+        `Started in ${((Date.now() - started) / 1000).toFixed(1)} s. Try: lienthong registry members list`,
+        'Nhấn Ctrl-C để dừng — press Ctrl-C to stop.',
+        '',
+      ].filter((l, i, all) => l !== '' || all[i - 1] !== '');
+      process.stdout.write(`${lines.join('\n')}\n`);
+      let stopping = false;
+      const stop = async () => {
+        if (stopping) return;
+        stopping = true;
+        process.stdout.write('Đang dừng — stopping…\n');
+        try {
+          await f.close();
+          process.exit(0);
+        } catch (err) {
+          process.exit(reportError(err));
+        }
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    },
+  );
 }

@@ -173,10 +173,16 @@ async function planExport(db: MessageLogDb, range: ExportRange) {
       .execute()
   ).map(sealFromRow);
   const hashAt = async (seq: number) =>
-    (await db.selectFrom('messagelog_records').select('record_hash').where('seq', '=', seq).executeTakeFirst())
-      ?.record_hash;
+    (
+      await db
+        .selectFrom('messagelog_records')
+        .select('record_hash')
+        .where('seq', '=', seq)
+        .executeTakeFirst()
+    )?.record_hash;
   const sealEndingAt = async (seq: number) =>
-    (await db.selectFrom('messagelog_seals').select('root').where('last_seq', '=', seq).executeTakeFirst())?.root;
+    (await db.selectFrom('messagelog_seals').select('root').where('last_seq', '=', seq).executeTakeFirst())
+      ?.root;
   const anchorAt =
     fromSeq === start
       ? { seq: fromSeq - 1, recordHash: anchor.record_hash, sealRoot: anchor.seal_root }

@@ -1,7 +1,7 @@
 import { AppError, badInput, conflict, notFound } from '../../kernel/errors.ts';
 import { merklePath, merkleRoot, verifyMerklePath } from './merkle.ts';
 import { type MessageLogDb, recordFromRow, sealFromRow } from './messagelog.db.ts';
-import { computeRecordHash, type LogRecord } from './record.ts';
+import { type LogRecord, recordHashMatches } from './record.ts';
 import { checkDetached, loadVerifyingKeys, SEAL_TYPE, type Seal, sealPayload } from './signature.ts';
 
 /**
@@ -86,7 +86,10 @@ export async function proveInclusion(db: MessageLogDb, seq: number): Promise<Inc
 }
 
 /** Checks a proof with nothing but the gateway's public key(s). Never throws on a bad proof. */
-export function verifyInclusion(proof: InclusionProof, publicKeyPem: string | readonly string[]): InclusionCheck {
+export function verifyInclusion(
+  proof: InclusionProof,
+  publicKeyPem: string | readonly string[],
+): InclusionCheck {
   const keys = loadVerifyingKeys(publicKeyPem);
   const { record, batch } = proof ?? ({} as Partial<InclusionProof>);
   if (
@@ -98,10 +101,13 @@ export function verifyInclusion(proof: InclusionProof, publicKeyPem: string | re
     !Array.isArray(proof.proof) ||
     !proof.proof.every((h) => typeof h === 'string')
   ) {
-    return { ok: false, reason: 'malformed', detail: 'The proof must be version 1 with record, batch and proof.' };
+    return {
+      ok: false,
+      reason: 'malformed',
+      detail: 'The proof must be version 1 with record, batch and proof.',
+    };
   }
-  const { recordHash, prevHash, ...fields } = record;
-  if (computeRecordHash(fields, prevHash) !== recordHash) {
+  if (!recordHashMatches(record)) {
     return {
       ok: false,
       reason: 'record_altered',
@@ -116,7 +122,7 @@ export function verifyInclusion(proof: InclusionProof, publicKeyPem: string | re
       detail: `Record ${record.seq} would be at index ${record.seq - batch.firstSeq} of a ${size}-record batch (${batch.firstSeq}..${batch.lastSeq}); the proof says index ${proof.index} of ${batch.size}.`,
     };
   }
-  if (!verifyMerklePath(recordHash, proof.index, size, proof.proof, batch.root)) {
+  if (!verifyMerklePath(record.recordHash, proof.index, size, proof.proof, batch.root)) {
     return {
       ok: false,
       reason: 'not_in_batch',
@@ -125,7 +131,11 @@ export function verifyInclusion(proof: InclusionProof, publicKeyPem: string | re
   }
   const problem = checkDetached(batch.signature, SEAL_TYPE, sealPayload(batch), keys);
   if (problem) {
-    return { ok: false, reason: 'bad_signature', detail: `The seal of batch ${batch.firstSeq}..${batch.lastSeq}: ${problem}.` };
+    return {
+      ok: false,
+      reason: 'bad_signature',
+      detail: `The seal of batch ${batch.firstSeq}..${batch.lastSeq}: ${problem}.`,
+    };
   }
   return { ok: true, seq: record.seq, sealedAt: batch.sealedAt, keyId: batch.keyId };
 }

@@ -21,7 +21,13 @@ export { ARCHIVE_FORMAT, ARCHIVE_VERSION, type ArchiveHeader } from './archive-f
 export { type InclusionCheck, type InclusionProof, verifyInclusion } from './inclusion.ts';
 export { merklePath, merkleRoot, verifyMerklePath } from './merkle.ts';
 export type { MessageLogTables } from './messagelog.db.ts';
-export { type Appended, createMessageLog, type MessageLog, type MessageLogOptions } from './messagelog.service.ts';
+export {
+  type Appended,
+  createMessageLog,
+  type LogStatus,
+  type MessageLog,
+  type MessageLogOptions,
+} from './messagelog.service.ts';
 export {
   type BodyMode,
   type BodyModePolicy,

@@ -10,7 +10,8 @@ const h = (...parts: (Buffer | number[])[]) => {
 };
 const leaf = (hex: string) => h([0], Buffer.from(hex, 'hex'));
 const node = (l: Buffer, r: Buffer) => h([1], l, r);
-const hashes = (n: number) => Array.from({ length: n }, (_, i) => createHash('sha256').update(`r${i}`).digest('hex'));
+const hashes = (n: number) =>
+  Array.from({ length: n }, (_, i) => createHash('sha256').update(`r${i}`).digest('hex'));
 
 describe('Merkle tree (RFC 6962)', () => {
   it('hashes leaves and nodes with distinct prefixes and splits at the largest power of two', () => {

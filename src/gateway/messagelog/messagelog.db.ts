@@ -19,6 +19,7 @@ export interface MessageLogTables {
     path: string;
     status: number | null;
     request_hash: string | null;
+    signature: string | null;
     occurred_at: Timestamp;
     logged_at: Timestamp;
     body_mode: BodyMode;
@@ -82,6 +83,7 @@ export function recordFromRow(
     path: row.path,
     status: row.status === null ? null : num(row.status),
     requestHash: row.request_hash,
+    signature: row.signature,
     occurredAt: iso(row.occurred_at),
     loggedAt: iso(row.logged_at),
     bodyMode: row.body_mode,
@@ -107,6 +109,7 @@ export function rowFromRecord(r: PreparedRecord, seq: number, prevHash: string, 
     path: r.path,
     status: r.status,
     request_hash: r.requestHash,
+    signature: r.signature,
     occurred_at: r.occurredAt,
     logged_at: r.loggedAt,
     body_mode: r.bodyMode,

@@ -1,21 +1,21 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../kernel/clock.ts';
 import { AppError, badInput } from '../../kernel/errors.ts';
+import { type Appended, appendLocked, type Head, tryAppendAt } from './append.ts';
 import { type ArchiveSummary, type ExportRange, exportArchive } from './archive-export.ts';
 import type { LogContext } from './context.ts';
 import { type InclusionProof, proveInclusion } from './inclusion.ts';
 import { merkleRoot } from './merkle.ts';
-import { type MessageLogDb, type MessageLogTables, rowFromRecord } from './messagelog.db.ts';
+import type { MessageLogDb, MessageLogTables } from './messagelog.db.ts';
 import {
   type BodyModePolicy,
   bodyModeFor,
-  computeRecordHash,
   type LogEntry,
   type PreparedRecord,
   prepareRecord,
 } from './record.ts';
 import { type PurgeResult, purgeBefore } from './retention.ts';
-import { loadSigningKey, SEAL_TYPE, type Seal, type SigningKey, sealPayload, signDetached } from './signature.ts';
+import { loadSigningKey, SEAL_TYPE, type Seal, sealPayload, signDetached } from './signature.ts';
 
 export interface MessageLogOptions {
   /** The gateway's database (migrated with GATEWAY_MESSAGELOG_MIGRATIONS). */
@@ -31,9 +31,16 @@ export interface MessageLogOptions {
   maxBatchSize?: number | undefined;
 }
 
-export interface Appended {
-  seq: number;
-  recordHash: string;
+export type { Appended } from './append.ts';
+
+export interface LogStatus {
+  /** Last record appended (0 when none). */
+  lastSeq: number;
+  /** Last record under a seal. */
+  sealedThrough: number;
+  unsealed: number;
+  /** First record still in the database (earlier ones were purged after export). */
+  firstRetainedSeq: number;
 }
 
 export interface MessageLog {
@@ -46,28 +53,43 @@ export interface MessageLog {
   proveInclusion(seq: number): Promise<InclusionProof>;
   exportArchive(to: string | NodeJS.WritableStream, range?: ExportRange): Promise<ArchiveSummary>;
   purgeBefore(date: Date): Promise<PurgeResult>;
+  /** Where the log stands (for metrics such as the unsealed backlog). */
+  status(): Promise<LogStatus>;
   /** The key id and public key seals are signed with. */
   readonly keyId: string;
   readonly publicKeyPem: string;
 }
 
-/** Rows per INSERT statement: 20 parameters each, far below PostgreSQL's 65 535. */
-const INSERT_CHUNK = 1000;
-/** Records one group commit gathers before it starts its transaction. */
-const GROUP_LIMIT = 2000;
+/** Records one group commit gathers (a single appendMany may be larger). */
+const GROUP_LIMIT = 1000;
 
 export function createMessageLog(options: MessageLogOptions): MessageLog {
   const key = loadSigningKey(options.signingKeyPem);
-  const ctx: LogContext = { db: options.db, clock: options.clock, key, certificatePem: options.certificatePem };
+  const ctx: LogContext = {
+    db: options.db,
+    clock: options.clock,
+    key,
+    certificatePem: options.certificatePem,
+  };
   const policy = options.bodyModes ?? { default: 'metadata' };
   const maxBatch = options.maxBatchSize ?? 100_000;
   if (!Number.isInteger(maxBatch) || maxBatch < 1) {
     throw badInput('messagelog.invalid_option', 'maxBatchSize must be a positive integer.');
   }
 
-  // Group commit: appends that arrive while a transaction is running are written together in
-  // the next one. Each caller still waits for the commit holding its records, so durability is
-  // unchanged, but concurrent appends cost one round of locking and fsync per group, not each.
+  // The head this instance wrote last: the next group goes in one statement after it (append.ts).
+  let head: Head | null = null;
+  const write = async (records: PreparedRecord[]): Promise<Appended[]> => {
+    const known = head;
+    head = null;
+    const done =
+      (known && (await tryAppendAt(ctx.db, known, records))) || (await appendLocked(ctx.db, records));
+    head = done.head;
+    return done.out;
+  };
+  // Group commit: appends that arrive while a write is running are written together in the
+  // next one. Each caller still waits for the commit holding its records, so durability is
+  // unchanged, but concurrent appends cost one round trip and fsync per group, not each.
   type Job = { records: PreparedRecord[]; resolve(a: Appended[]): void; reject(e: unknown): void };
   const queue: Job[] = [];
   let writing = false;
@@ -83,7 +105,7 @@ export function createMessageLog(options: MessageLogOptions): MessageLog {
           size += job.records.length;
         }
         try {
-          const written = await writeRecords(ctx.db, group.flatMap((j) => j.records));
+          const written = await write(group.flatMap((j) => j.records));
           let at = 0;
           for (const job of group) {
             job.resolve(written.slice(at, at + job.records.length));
@@ -117,38 +139,20 @@ export function createMessageLog(options: MessageLogOptions): MessageLog {
     proveInclusion: (seq) => proveInclusion(ctx.db, seq),
     exportArchive: (to, range) => exportArchive(ctx, to, range),
     purgeBefore: (date) => purgeBefore(ctx, date),
+    status: () => logStatus(ctx.db),
   };
 }
 
-/** Chains and inserts records in one transaction, holding the 'records' head row lock. */
-async function writeRecords(db: MessageLogDb, records: PreparedRecord[]): Promise<Appended[]> {
-  return db.transaction().execute(async (tx) => {
-    const head = await tx
-      .selectFrom('messagelog_heads')
-      .select(['seq', 'hash'])
-      .where('name', '=', 'records')
-      .forUpdate()
-      .executeTakeFirstOrThrow();
-    let seq = Number(head.seq);
-    let prev = head.hash;
-    const rows = [];
-    const out: Appended[] = [];
-    for (const r of records) {
-      seq++;
-      const recordHash = computeRecordHash({ ...r, seq }, prev);
-      rows.push(rowFromRecord(r, seq, prev, recordHash));
-      out.push({ seq, recordHash });
-      prev = recordHash;
-    }
-    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-      await tx
-        .insertInto('messagelog_records')
-        .values(rows.slice(i, i + INSERT_CHUNK))
-        .execute();
-    }
-    await tx.updateTable('messagelog_heads').set({ seq, hash: prev }).where('name', '=', 'records').execute();
-    return out;
-  });
+async function logStatus(db: MessageLogDb): Promise<LogStatus> {
+  const heads = await db.selectFrom('messagelog_heads').select(['name', 'seq']).execute();
+  const anchor = await db.selectFrom('messagelog_anchor').select('through_seq').executeTakeFirstOrThrow();
+  const seqOf = (name: string) => Number(heads.find((h) => h.name === name)?.seq ?? 0);
+  return {
+    lastSeq: seqOf('records'),
+    sealedThrough: seqOf('seals'),
+    unsealed: seqOf('records') - seqOf('seals'),
+    firstRetainedSeq: Number(anchor.through_seq) + 1,
+  };
 }
 
 async function sealPending(ctx: LogContext, maxBatch: number): Promise<Seal[]> {

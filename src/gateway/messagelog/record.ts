@@ -41,9 +41,14 @@ export interface LogEntry {
   status?: number | null | undefined;
   /** X-Road-Request-Hash (base64). */
   requestHash?: string | null | undefined;
+  /** The signed evidence the message travelled with (a JWS), kept as proof of who sent what. */
+  signature?: string | null | undefined;
   /** When the message passed the gateway; defaults to the time of logging. */
   occurredAt?: Date | undefined;
-  /** The body; or give `bodyDigest` when it was streamed and not kept (not allowed in `full` mode). */
+  /**
+   * The body; or `bodyDigest` when it was streamed and not held, in which case even a `full`
+   * mode subsystem gets a `metadata` record for it.
+   */
   body?: Uint8Array | string | null | undefined;
   bodyDigest?: { sha256: string; size: number } | undefined;
 }
@@ -62,6 +67,7 @@ export interface LogRecord {
   path: string;
   status: number | null;
   requestHash: string | null;
+  signature: string | null;
   /** ISO 8601 with milliseconds, UTC. */
   occurredAt: string;
   loggedAt: string;
@@ -86,6 +92,7 @@ const RECORD_PREFIX = 'lienthong-messagelog-record/1';
 const HEX64 = /^[0-9a-f]{64}$/;
 const MAX_ID = 1024;
 const MAX_PATH = 8192;
+const MAX_SIGNATURE = 16384;
 
 export function sha256Hex(data: Uint8Array | string): string {
   return createHash('sha256').update(data).digest('hex');
@@ -131,7 +138,10 @@ export function prepareRecord(entry: LogEntry, mode: BodyMode, loggedAt: Date): 
   if (!(occurredAt instanceof Date) || Number.isNaN(occurredAt.getTime())) {
     throw invalid('occurredAt', 'must be a valid Date');
   }
-  const { body, sha256, size } = bodyOf(entry, mode);
+  const { body, sha256, size } = bodyOf(entry);
+  // A body the proxy could not hold (spooled, given as bodyDigest) cannot be kept: the record
+  // then says `metadata`, truthfully, rather than the request failing for want of a log entry.
+  const kept: BodyMode = mode === 'full' && body === null ? 'metadata' : mode;
   return {
     messageId: text('messageId', entry.messageId, MAX_ID, true)!,
     direction: entry.direction,
@@ -144,27 +154,22 @@ export function prepareRecord(entry: LogEntry, mode: BodyMode, loggedAt: Date): 
     path: text('path', entry.path, MAX_PATH, true)!,
     status,
     requestHash: text('requestHash', entry.requestHash, MAX_ID, false),
+    signature: text('signature', entry.signature, MAX_SIGNATURE, false),
     occurredAt: occurredAt.toISOString(),
     loggedAt: loggedAt.toISOString(),
-    bodyMode: mode,
-    bodySha256: mode === 'off' ? null : sha256,
+    bodyMode: kept,
+    bodySha256: kept === 'off' ? null : sha256,
     bodySize: size,
-    body: mode === 'full' ? body : null,
+    body: kept === 'full' ? body : null,
   };
 }
 
-function bodyOf(entry: LogEntry, mode: BodyMode): { body: Buffer | null; sha256: string; size: number } {
+function bodyOf(entry: LogEntry): { body: Buffer | null; sha256: string; size: number } {
   if (entry.body !== undefined && entry.body !== null) {
     const body = typeof entry.body === 'string' ? Buffer.from(entry.body, 'utf8') : Buffer.from(entry.body);
     return { body, sha256: sha256Hex(body), size: body.length };
   }
   if (entry.bodyDigest) {
-    if (mode === 'full') {
-      throw invalid(
-        'body',
-        'is required in "full" body mode; bodyDigest alone is only accepted in "metadata" or "off" mode',
-      );
-    }
     const { sha256, size } = entry.bodyDigest;
     if (!HEX64.test(sha256)) throw invalid('bodyDigest.sha256', 'must be 64 lower-case hex digits');
     if (!Number.isSafeInteger(size) || size < 0)
@@ -173,7 +178,7 @@ function bodyOf(entry: LogEntry, mode: BodyMode): { body: Buffer | null; sha256:
   }
   // No body at all (a GET, a 204): the digest of the empty string, so "no body" is recorded too.
   const empty = Buffer.alloc(0);
-  return { body: mode === 'full' ? empty : null, sha256: sha256Hex(empty), size: 0 };
+  return { body: empty, sha256: sha256Hex(empty), size: 0 };
 }
 
 function invalid(field: string, rule: string) {
@@ -197,6 +202,7 @@ export function canonicalRecord(r: Omit<LogRecord, 'prevHash' | 'recordHash'>): 
       r.path,
       r.status,
       r.requestHash,
+      r.signature,
       r.occurredAt,
       r.loggedAt,
       r.bodyMode,
@@ -212,6 +218,8 @@ export function computeRecordHash(r: Omit<LogRecord, 'prevHash' | 'recordHash'>,
   return createHash('sha256').update(canonicalRecord(r)).update(Buffer.from(prevHash, 'hex')).digest('hex');
 }
 
-export function isHash(value: unknown): value is string {
-  return typeof value === 'string' && HEX64.test(value);
+/** Whether a stored record's fields and prev_hash still give its record_hash. */
+export function recordHashMatches(r: LogRecord): boolean {
+  const { prevHash, recordHash, ...fields } = r;
+  return computeRecordHash(fields, prevHash) === recordHash;
 }

@@ -19,7 +19,10 @@ export interface PurgeResult {
 
 export async function purgeBefore(ctx: LogContext, date: Date): Promise<PurgeResult> {
   if (!(date instanceof Date) || Number.isNaN(date.getTime())) {
-    throw badInput('messagelog.invalid_date', 'purgeBefore needs a valid Date: batches sealed before it are purged.');
+    throw badInput(
+      'messagelog.invalid_date',
+      'purgeBefore needs a valid Date: batches sealed before it are purged.',
+    );
   }
   return ctx.db.transaction().execute(async (tx) => {
     // The 'seals' head lock keeps seal() and other purges out while the start moves.

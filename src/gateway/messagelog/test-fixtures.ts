@@ -28,6 +28,7 @@ export function sampleEntry(i: number, overrides: Partial<LogEntry> = {}): LogEn
     path: `/persons/001203012345?i=${i}`,
     status: kind === 'response' ? 200 : null,
     requestHash: 'cmVxdWVzdC1oYXNo',
+    signature: `eyJhbGciOiJFUzI1NiJ9..c2lnbmF0dXJl${i}`,
     body: kind === 'response' ? JSON.stringify({ i, name: 'Nguyễn Văn A' }) : null,
     ...overrides,
   };

@@ -1,4 +1,4 @@
-import { computeRecordHash, type LogRecord } from './record.ts';
+import { computeRecordHash, type LogRecord, recordHashMatches } from './record.ts';
 import type { Anchor } from './signature.ts';
 import type { SourceItem } from './verify-sources.ts';
 
@@ -11,8 +11,9 @@ import type { SourceItem } from './verify-sources.ts';
  *              renumbered to close the gap, a record that hashes correctly under a higher seq;
  * - reordered: a seq gap whose missing seq appears later; or a record chained to one stored
  *              after it (two seqs swapped);
- * - inserted:  a seq already used; a record the next one chains past; or a record chained to
- *              one a few places back, so the ones in between were slipped in;
+ * - inserted:  a seq already used; a record the next one chains past, or followed by a genuine
+ *              record of the same seq; or a record chained to one a few places back, so the
+ *              ones in between were slipped in;
  * - altered:   a record whose link is intact but whose fields or body no longer hash right; or a
  *              self-consistent record chained to a hash nobody has, i.e. its predecessor was
  *              changed and re-hashed.
@@ -61,20 +62,29 @@ export async function classify(
   const ahead = await scanAhead(rest, e, r.prevHash);
   if (r.seq > e) {
     if (ahead.seqFound) {
-      return { problem: 'reordered', seq: e, detail: `Record ${e} is stored after record ${r.seq}, out of order.` };
+      return {
+        problem: 'reordered',
+        seq: e,
+        detail: `Record ${e} is stored after record ${r.seq}, out of order.`,
+      };
     }
     return {
       problem: 'removed',
       seq: e,
-      detail:
-        r.seq === e + 1
-          ? `Record ${e} is missing: record ${r.seq} follows record ${lastSeq}.`
-          : `Records ${e}..${r.seq - 1} are missing: record ${r.seq} follows record ${lastSeq}.`,
+      detail: `${span(e, r.seq - 1, 'R')} removed: record ${r.seq} follows record ${lastSeq}.`,
     };
   }
   const { prevHash, recordHash, ...fields } = r;
-  const selfConsistent = computeRecordHash(fields, prevHash) === recordHash;
+  const selfConsistent = recordHashMatches(r);
   if (prevHash === lastHash) {
+    const twin = ahead.next;
+    if (twin && twin.seq === e && twin.prevHash === lastHash && recordHashMatches(twin)) {
+      return {
+        problem: 'inserted',
+        seq: e,
+        detail: `A forged record ${e} was inserted before the genuine record ${e}, which follows it.`,
+      };
+    }
     return {
       problem: 'altered',
       seq: e,
@@ -88,7 +98,7 @@ export async function classify(
     return {
       problem: 'inserted',
       seq: back + 1,
-      detail: `Record ${e} is chained to record ${back}, so records ${back + 1}..${lastSeq} were inserted before it.`,
+      detail: `Record ${e} is chained to record ${back}, so ${span(back + 1, lastSeq)} inserted before it.`,
     };
   }
   if (ahead.hashOwner !== null) {
@@ -111,7 +121,7 @@ export async function classify(
         return {
           problem: 'removed',
           seq: e,
-          detail: `The record stored as ${e} was logged as ${e + d}: ${d} record(s) after ${lastSeq} were removed and the later ones renumbered.`,
+          detail: `The record stored as ${e} was logged as ${e + d}: ${span(e, e + d - 1)} removed and the later ones renumbered.`,
         };
       }
     }
@@ -133,6 +143,11 @@ export async function classify(
     seq: lastSeq,
     detail: `Record ${lastSeq} is not the record that record ${e} was chained to: it was altered and re-hashed (or records after it removed and the rest renumbered and re-hashed).`,
   };
+}
+
+/** "record 5 was" or "records 5..7 were". */
+function span(first: number, last: number, r: 'r' | 'R' = 'r'): string {
+  return first === last ? `${r}ecord ${first} was` : `${r}ecords ${first}..${last} were`;
 }
 
 /** Reads the rest of the source once, looking for a seq and a record hash. */

@@ -1,8 +1,7 @@
 import type { Kysely } from 'kysely';
-import { type ChainState, classify, type LogProblem } from './verify-classify.ts';
 import { merkleRoot } from './merkle.ts';
 import type { MessageLogTables } from './messagelog.db.ts';
-import { computeRecordHash, type LogRecord, sha256Hex } from './record.ts';
+import { type LogRecord, recordHashMatches, sha256Hex } from './record.ts';
 import {
   checkDetached,
   loadVerifyingKeys,
@@ -11,6 +10,7 @@ import {
   sealPayload,
   type VerifyingKeys,
 } from './signature.ts';
+import { type ChainState, classify, type LogProblem } from './verify-classify.ts';
 import { archiveReader, databaseReader, type LogSourceReader, type SourceStart } from './verify-sources.ts';
 
 /**
@@ -60,7 +60,8 @@ async function walk(reader: LogSourceReader, keys: VerifyingKeys): Promise<Verif
   const fail = (p: LogProblem): VerifyLogResult => ({ ok: false, records, batches, ...p });
   if (start.signed) {
     const why = checkDetached(start.signed.jws, start.signed.typ, start.signed.payload, keys);
-    if (why) return fail({ problem: 'bad_seal', seq: anchor.seq + 1, detail: `${start.signed.what}: ${why}.` });
+    if (why)
+      return fail({ problem: 'bad_seal', seq: anchor.seq + 1, detail: `${start.signed.what}: ${why}.` });
   }
   const seals = await reader.seals();
   const sealing = new SealTracker(seals, anchor.sealRoot, anchor.seq, keys);
@@ -71,13 +72,17 @@ async function walk(reader: LogSourceReader, keys: VerifyingKeys): Promise<Verif
     for (let next = await it.next(); !next.done; next = await it.next()) {
       const item = next.value;
       if ('unreadable' in item) {
-        return fail({ problem: 'altered', seq: item.seqGuess ?? chain.lastSeq + 1, detail: `${item.unreadable}.` });
+        return fail({
+          problem: 'altered',
+          seq: item.seqGuess ?? chain.lastSeq + 1,
+          detail: `${item.unreadable}.`,
+        });
       }
       const { record: r, body } = item;
       const fits =
         r.seq === chain.lastSeq + 1 &&
         r.prevHash === chain.lastHash &&
-        hashMatches(r) &&
+        recordHashMatches(r) &&
         bodyProblem(r, body) === null;
       if (!fits) return fail(await classify(r, bodyProblem(r, body), chain, it, start.anchor));
       if (r.seq > end.lastSeq) {
@@ -117,11 +122,6 @@ async function walk(reader: LogSourceReader, keys: VerifyingKeys): Promise<Verif
 
 /** How far back a record's prev_hash is looked up to recognise inserted records. */
 const RECENT = 4096;
-
-function hashMatches(r: LogRecord): boolean {
-  const { prevHash, recordHash, ...fields } = r;
-  return computeRecordHash(fields, prevHash) === recordHash;
-}
 
 /** Why the body does not match the record's digest and mode, or null. */
 export function bodyProblem(r: LogRecord, body: Buffer | null): string | null {

@@ -110,6 +110,7 @@ const RECORD_KEYS = [
   'path',
   'status',
   'requestHash',
+  'signature',
   'occurredAt',
   'loggedAt',
   'bodyMode',
@@ -131,7 +132,12 @@ export function archiveReader(path: string): LogSourceReader {
       const h = parseHeader(first, path);
       return {
         anchor: h.anchor,
-        signed: { jws: h.signature, typ: ARCHIVE_TYPE, payload: archiveHeaderPayload(h), what: 'the archive header' },
+        signed: {
+          jws: h.signature,
+          typ: ARCHIVE_TYPE,
+          payload: archiveHeaderPayload(h),
+          what: 'the archive header',
+        },
         end: {
           lastSeq: h.toSeq,
           lastRecordHash: h.lastRecordHash,

@@ -16,6 +16,8 @@ create table messagelog_records (
   path text not null,
   status integer,
   request_hash text,
+  -- The signed evidence (JWS) the message travelled with, when there was one.
+  signature text,
   occurred_at timestamptz not null,
   logged_at timestamptz not null,
   body_mode text not null check (body_mode in ('full', 'metadata', 'off')),
