@@ -35,6 +35,7 @@ export interface ConfigBenchOptions {
   databaseUrl?: string | undefined;
   /** Seed of the generated federation, so two runs measure the same data. */
   seed?: number | undefined;
+  /** Phases: each table's name while populating it, then `measure` (warm-up + runs). */
   onProgress?: ((phase: string, done: number, total: number) => void) | undefined;
 }
 
@@ -87,7 +88,6 @@ export async function runConfigBench(options: ConfigBenchOptions): Promise<Confi
     component: `bench_config_${randomBytes(4).toString('hex')}`,
     url: options.databaseUrl,
     ephemeral: true,
-    poolSize: 4,
   });
   try {
     const db = database.db;
@@ -120,6 +120,7 @@ export async function runConfigBench(options: ConfigBenchOptions): Promise<Confi
     // The first cycle warms the JIT, the database caches and the key import; it is not counted.
     for (let run = 0; run <= RUNS; run++) {
       progress('measure', run, RUNS + 1);
+      // Lets a caller's progress display and the RSS timer run between the synchronous stretches.
       await new Promise((resolve) => setImmediate(resolve));
       last = await cycle(db, ca, settings, now, run + 1, anchor, rss.sample);
       if (run > 0) samples.push({ buildMs: last.buildMs, signMs: last.signMs, verifyMs: last.verifyMs });
@@ -483,7 +484,7 @@ async function populate(
       }
     }
   });
-  // Fresh statistics, as a long-running registry would have: the planner then picks hash joins.
+  // Statistics as autovacuum would gather them after such a load, so plans are a settled registry's.
   await sql`analyze`.execute(db);
 }
 

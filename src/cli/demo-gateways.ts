@@ -62,12 +62,14 @@ export async function startDemoGateways(
   const base = config.gateways.basePort;
   const started: { gw: RunningGateway; db: Database<MessageLogTables> }[] = [];
   try {
-    for (const [i, g] of wanted.entries()) {
+    const startOne = async (g: (typeof wanted)[number], i: number) => {
       const [instance, memberClass, memberCode] = g.memberId.split('/') as [string, string, string];
       const keys = await demoKeys(config, registry, { memberClass, memberCode, gatewayCode: g.code });
       const db = await openDatabase<MessageLogTables>({
         component: `gateway_${memberCode.replaceAll('.', '_')}_${g.code}`,
-        store: 'gateways',
+        // The demo's gateways share the registry's embedded database (each in its own schema):
+        // every embedded database costs seconds to start and ~150 MB, and this is one machine.
+        store: 'registry',
         url: config.database.url,
         dataDir: config.dataDir,
         ephemeral: config.ephemeral,
@@ -95,17 +97,17 @@ export async function startDemoGateways(
         bodyModes: { default: 'metadata' },
       });
       started.push({ gw, db });
-      await ctx.db
-        .transaction()
-        .execute((tx) =>
-          updateGatewayAddresses(ctx, tx, SYSTEM_ACTOR, {
-            memberClass,
-            memberCode,
-            gatewayCode: g.code,
-            addresses: [gw.providerUrl],
-          }),
-        );
-    }
+      await ctx.db.transaction().execute((tx) =>
+        updateGatewayAddresses(ctx, tx, SYSTEM_ACTOR, {
+          memberClass,
+          memberCode,
+          gatewayCode: g.code,
+          addresses: [gw.providerUrl],
+        }),
+      );
+    };
+    await Promise.all(wanted.map((g, i) => startOne(g, i)));
+    started.sort((a, b) => a.gw.identity.gatewayId.localeCompare(b.gw.identity.gatewayId));
     await registry.publish();
     await Promise.all(started.map(({ gw }) => gw.refreshConfiguration()));
   } catch (err) {

@@ -7,7 +7,7 @@ import type { Database } from '../kernel/db/database.ts';
 import type { ModuleMigrations } from '../kernel/db/migrate.ts';
 import { AppError } from '../kernel/errors.ts';
 import { type ConfigurationAnchor, GlobalConfClient } from '../kernel/globalconf/index.ts';
-import { createHttpServer, type HttpServer, type Principal } from '../kernel/http/server.ts';
+import { createHttpServer, type Principal } from '../kernel/http/server.ts';
 import type { Logger } from '../kernel/log.ts';
 import { describeCertificate } from '../kernel/pki/index.ts';
 import type { Random } from '../kernel/random.ts';
@@ -381,13 +381,11 @@ async function health(rt: GatewayRuntime, options: GatewayOptions, reply: import
     ok = false;
     database = { reachable: false, error: (err as Error).message };
   }
-  return reply
-    .status(ok ? 200 : 503)
-    .send({
-      status: ok ? 'ok' : 'degraded',
-      gateway: rt.identity.gatewayId,
-      configuration,
-      certificates,
-      database,
-    });
+  return reply.status(ok ? 200 : 503).send({
+    status: ok ? 'ok' : 'degraded',
+    gateway: rt.identity.gatewayId,
+    configuration,
+    certificates,
+    database,
+  });
 }

@@ -52,6 +52,20 @@ export function registerUp(program: Command, common: (c: Command) => Command): v
         r.operatorKeyFile
           ? `                              (saved in ${r.operatorKeyFile}; CLI commands use it)`
           : '',
+        ...(f.demo
+          ? [
+              '',
+              `  Gateways (LGSP)             ${f.demo.gateways.length} running:`,
+              ...f.demo.gateways.map(
+                (g) =>
+                  `    ${g.identity.memberCode.padEnd(15)} consumer ${g.consumerUrl}  provider ${g.providerUrl}  admin ${g.adminUrl}`,
+              ),
+              '',
+              'Gọi thử một dịch vụ qua hai cổng kết nối — call a service through two gateways:',
+              '',
+              f.demo.exampleCurl,
+            ]
+          : []),
         '',
         `Started in ${((Date.now() - started) / 1000).toFixed(1)} s. Try: lienthong registry members list`,
         'Nhấn Ctrl-C để dừng — press Ctrl-C to stop.',

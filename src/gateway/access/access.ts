@@ -32,8 +32,8 @@ export interface AccessIndex {
   readonly byProvider: ReadonlyMap<string, readonly GcService[]>;
   /** Full service id → subject key (`s:<subsystem>` or `g:<group>`) → what the subject may do. */
   readonly rights: ReadonlyMap<string, ReadonlyMap<string, SubjectRights>>;
-  /** Subsystem id → codes of the groups it belongs to. */
-  readonly groupsOf: ReadonlyMap<string, readonly string[]>;
+  /** Subsystem id → subject keys of the groups it belongs to. */
+  readonly groupsOf: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 export type AccessConfiguration = Pick<GlobalConfiguration, 'services' | 'groups' | 'accessRights'>;
@@ -83,6 +83,16 @@ export function buildAccessIndex(conf: AccessConfiguration): AccessIndex {
   }
 
   const rights = new Map<string, Map<string, SubjectRights>>();
+  // Many rights share a pattern; compile each distinct one once.
+  const patterns = new Map<string, CompiledPattern>();
+  const compiled = (path: string) => {
+    let p = patterns.get(path);
+    if (!p) {
+      p = compilePathPattern(path);
+      patterns.set(path, p);
+    }
+    return p;
+  };
   for (const r of conf.accessRights) {
     // A right naming no configured service can never be exercised; leaving it out keeps it so.
     if (!known.has(r.service)) continue;
@@ -96,16 +106,16 @@ export function buildAccessIndex(conf: AccessConfiguration): AccessIndex {
       entry.endpoints.push({
         method: r.endpoint.method.toUpperCase(),
         path: r.endpoint.path,
-        pattern: compilePathPattern(r.endpoint.path),
+        pattern: compiled(r.endpoint.path),
       });
   }
 
-  const groupsOf = new Map<string, string[]>();
+  const groupsOf = new Map<string, Set<string>>();
   for (const g of conf.groups) {
-    for (const member of new Set(g.members)) {
-      const list = groupsOf.get(member);
-      if (list) list.push(g.code);
-      else groupsOf.set(member, [g.code]);
+    for (const member of g.members) {
+      const keys = groupsOf.get(member) ?? new Set<string>();
+      keys.add(groupKey(g.code));
+      groupsOf.set(member, keys);
     }
   }
   return { byNoVersion, byProvider, rights, groupsOf };
@@ -119,18 +129,34 @@ export function findService(index: AccessIndex, serviceIdNoVersion: string): GcS
   return index.byNoVersion.get(serviceIdNoVersion);
 }
 
-/** Every subject entry of `service` that applies to `clientId`. */
-function* rightsFor(index: AccessIndex, clientId: string, serviceId: string): Generator<SubjectRights> {
+const NONE: readonly SubjectRights[] = [];
+
+/** Every subject entry of `serviceId` that applies to `clientId`: its own, then its groups'. */
+function rightsFor(index: AccessIndex, clientId: string, serviceId: string): readonly SubjectRights[] {
   const bySubject = index.rights.get(serviceId);
-  if (!bySubject) return;
+  if (!bySubject) return NONE;
+  const out: SubjectRights[] = [];
   const own = bySubject.get(subsystemKey(clientId));
-  if (own) yield own;
-  for (const code of index.groupsOf.get(clientId) ?? []) {
-    const viaGroup = bySubject.get(groupKey(code));
-    if (viaGroup) yield viaGroup;
+  if (own) out.push(own);
+  const groups = index.groupsOf.get(clientId);
+  if (!groups) return out;
+  // Walk whichever side is smaller: a service has few subjects, but a client may be in many groups.
+  if (groups.size < bySubject.size) {
+    for (const key of groups) {
+      const viaGroup = bySubject.get(key);
+      if (viaGroup) out.push(viaGroup);
+    }
+  } else {
+    for (const [key, viaGroup] of bySubject) if (groups.has(key)) out.push(viaGroup);
   }
+  return out;
 }
 
+/**
+ * Whether `clientSubsystemId` may call `method servicePath` on the service `serviceIdNoVersion`
+ * resolves to. `method` as received (HTTP methods are upper case); `servicePath` as
+ * `parseServicePath` returns it, percent-encoding intact.
+ */
 export function isAllowed(
   index: AccessIndex,
   clientSubsystemId: string,

@@ -202,16 +202,14 @@ export async function startGatewayPair(options: PairOptions): Promise<TwoGateway
       ...extra,
       ...overrides,
     });
-    await ctx.db
-      .transaction()
-      .execute((tx) =>
-        updateGatewayAddresses(ctx, tx, SYSTEM_ACTOR, {
-          memberClass: 'GOV',
-          memberCode,
-          gatewayCode: 'gw1',
-          addresses: [gw.providerUrl],
-        }),
-      );
+    await ctx.db.transaction().execute((tx) =>
+      updateGatewayAddresses(ctx, tx, SYSTEM_ACTOR, {
+        memberClass: 'GOV',
+        memberCode,
+        gatewayCode: 'gw1',
+        addresses: [gw.providerUrl],
+      }),
+    );
     return gw;
   };
   const provider = await start('000.00.00.G01', {

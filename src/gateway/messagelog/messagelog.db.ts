@@ -58,6 +58,11 @@ export interface MessageLogTables {
 }
 
 export type MessageLogDb = Kysely<MessageLogTables>;
+
+/** Kysely's table map is invariant: a gateway database with more tables is narrowed here. */
+export function asLogDb<DB extends MessageLogTables>(db: Kysely<DB>): MessageLogDb {
+  return db as unknown as MessageLogDb;
+}
 export type RecordRow = MessageLogTables['messagelog_records'];
 type SealRow = MessageLogTables['messagelog_seals'];
 

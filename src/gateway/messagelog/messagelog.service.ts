@@ -6,8 +6,10 @@ import { type ArchiveSummary, type ExportRange, exportArchive } from './archive-
 import type { LogContext } from './context.ts';
 import { type InclusionProof, proveInclusion } from './inclusion.ts';
 import { merkleRoot } from './merkle.ts';
-import type { MessageLogDb, MessageLogTables } from './messagelog.db.ts';
+import { asLogDb, type MessageLogDb, type MessageLogTables } from './messagelog.db.ts';
 import {
+  BODY_MODES,
+  type BodyMode,
   type BodyModePolicy,
   bodyModeFor,
   type LogEntry,
@@ -17,9 +19,9 @@ import {
 import { type PurgeResult, purgeBefore } from './retention.ts';
 import { loadSigningKey, SEAL_TYPE, type Seal, sealPayload, signDetached } from './signature.ts';
 
-export interface MessageLogOptions {
-  /** The gateway's database (migrated with GATEWAY_MESSAGELOG_MIGRATIONS). */
-  db: Kysely<MessageLogTables>;
+export interface MessageLogOptions<DB extends MessageLogTables = MessageLogTables> {
+  /** The gateway's database (migrated with GATEWAY_MESSAGELOG_MIGRATIONS); it may hold other tables. */
+  db: Kysely<DB>;
   clock: Clock;
   /** The gateway's P-256 signing key, unencrypted PKCS#8 PEM. */
   signingKeyPem: string;
@@ -63,15 +65,23 @@ export interface MessageLog {
 /** Records one group commit gathers (a single appendMany may be larger). */
 const GROUP_LIMIT = 1000;
 
-export function createMessageLog(options: MessageLogOptions): MessageLog {
+export function createMessageLog<DB extends MessageLogTables>(options: MessageLogOptions<DB>): MessageLog {
   const key = loadSigningKey(options.signingKeyPem);
   const ctx: LogContext = {
-    db: options.db,
+    db: asLogDb(options.db),
     clock: options.clock,
     key,
     certificatePem: options.certificatePem,
   };
   const policy = options.bodyModes ?? { default: 'metadata' };
+  for (const [where, mode] of [['default', policy.default], ...Object.entries(policy.subsystems ?? {})]) {
+    if (!BODY_MODES.includes(mode as BodyMode)) {
+      throw badInput(
+        'messagelog.invalid_option',
+        `Body mode for ${where} is "${String(mode)}"; use one of ${BODY_MODES.join(', ')}.`,
+      );
+    }
+  }
   const maxBatch = options.maxBatchSize ?? 100_000;
   if (!Number.isInteger(maxBatch) || maxBatch < 1) {
     throw badInput('messagelog.invalid_option', 'maxBatchSize must be a positive integer.');

@@ -21,6 +21,14 @@ const tmpFile = (name: string) => path.join(mkdtempSync(path.join(tmpdir(), 'lt-
 describe('message log', () => {
   it('appends, seals, proves, exports and verifies a log end to end', async () => {
     t = await openTestLog();
+    expect(await verifyLog({ db: t.database.db }, { publicKeyPem: KEYS.publicKeyPem })).toEqual({
+      ok: true,
+      records: 0,
+      batches: 0,
+      fromSeq: 1,
+      toSeq: 0,
+      warnings: [],
+    });
     const first = await t.log.append(sampleEntry(0));
     expect(first.seq).toBe(1);
     const more = await t.log.appendMany([sampleEntry(1), sampleEntry(2), sampleEntry(3), sampleEntry(4)]);
@@ -193,6 +201,15 @@ describe('message log', () => {
     const bent = structuredClone(proof);
     bent.proof[0] = '0'.repeat(64);
     expect(verifyInclusion(bent, KEYS.publicKeyPem)).toMatchObject({ ok: false, reason: 'not_in_batch' });
+    const truncated = structuredClone(proof);
+    truncated.batch.signature = truncated.batch.signature.slice(0, -10);
+    expect(verifyInclusion(truncated, KEYS.publicKeyPem)).toMatchObject({
+      ok: false,
+      reason: 'bad_signature',
+    });
+    expect(verifyInclusion({ version: 1 } as never, KEYS.publicKeyPem)).toMatchObject({
+      reason: 'malformed',
+    });
     const redated = structuredClone(proof);
     redated.batch.sealedAt = '2020-01-01T00:00:00.000Z';
     expect(verifyInclusion(redated, KEYS.publicKeyPem)).toMatchObject({ ok: false, reason: 'bad_signature' });

@@ -215,7 +215,9 @@ export function canonicalRecord(r: Omit<LogRecord, 'prevHash' | 'recordHash'>): 
 
 /** record_hash = SHA-256(canonical(record) ‖ prev_hash), prev_hash as its 32 raw bytes. */
 export function computeRecordHash(r: Omit<LogRecord, 'prevHash' | 'recordHash'>, prevHash: string): string {
-  return createHash('sha256').update(canonicalRecord(r)).update(Buffer.from(prevHash, 'hex')).digest('hex');
+  // A damaged prev_hash (not a string) must hash to a mismatch, not throw.
+  const prev = Buffer.from(typeof prevHash === 'string' ? prevHash : '', 'hex');
+  return createHash('sha256').update(canonicalRecord(r)).update(prev).digest('hex');
 }
 
 /** Whether a stored record's fields and prev_hash still give its record_hash. */

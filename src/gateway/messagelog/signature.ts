@@ -79,12 +79,18 @@ export function checkDetached(jws: string, typ: string, payload: object, keys: V
     return `signed by key ${String(header.kid)}, which is not among the given public keys (${[...keys.keys()].join(', ')})`;
   }
   const input = `${parts[0]}.${b64url(JSON.stringify(payload))}`;
-  const ok = verify(
-    'sha256',
-    Buffer.from(input),
-    { key, dsaEncoding: 'ieee-p1363' },
-    Buffer.from(parts[2], 'base64url'),
-  );
+  let ok: boolean;
+  try {
+    ok = verify(
+      'sha256',
+      Buffer.from(input),
+      { key, dsaEncoding: 'ieee-p1363' },
+      Buffer.from(parts[2], 'base64url'),
+    );
+  } catch {
+    // Node rejects some malformed signatures (wrong length) by throwing instead of answering false.
+    ok = false;
+  }
   return ok ? null : 'the ECDSA signature does not match the signed fields';
 }
 

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { merkleRoot } from './merkle.ts';
-import type { MessageLogTables } from './messagelog.db.ts';
+import { asLogDb, type MessageLogTables } from './messagelog.db.ts';
 import { type LogRecord, recordHashMatches, sha256Hex } from './record.ts';
 import {
   checkDetached,
@@ -34,18 +34,23 @@ export type VerifyLogResult =
     }
   | ({ ok: false; records: number; batches: number } & LogProblem);
 
-export type VerifySource = { db: Kysely<MessageLogTables> } | { archivePath: string };
+export type VerifySource<DB extends MessageLogTables = MessageLogTables> =
+  | { db: Kysely<DB> }
+  | { archivePath: string };
 
 export interface VerifyLogOptions {
   /** The gateway's signing public key(s), SPKI PEM; several when the key was rotated. */
   publicKeyPem: string | readonly string[];
 }
 
-export async function verifyLog(source: VerifySource, options: VerifyLogOptions): Promise<VerifyLogResult> {
+export async function verifyLog<DB extends MessageLogTables>(
+  source: VerifySource<DB>,
+  options: VerifyLogOptions,
+): Promise<VerifyLogResult> {
   const keys = loadVerifyingKeys(options.publicKeyPem);
   if ('archivePath' in source) return walk(archiveReader(source.archivePath), keys);
   // One snapshot: otherwise an append committed mid-walk would look like a record past the head.
-  return source.db
+  return asLogDb(source.db)
     .transaction()
     .setIsolationLevel('repeatable read')
     .setAccessMode('read only')

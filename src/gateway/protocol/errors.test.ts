@@ -69,7 +69,11 @@ describe('X-Road error types and statuses', () => {
     const own = xroadErrors.replay('x');
     expect(asXRoadError(own)).toBe(own);
     const bad = asXRoadError(badInput('ids.invalid_xroad_id', 'the member code is empty'));
-    expect([bad.type, bad.status, bad.message]).toEqual(['Client.BadRequest', 400, 'the member code is empty']);
+    expect([bad.type, bad.status, bad.message]).toEqual([
+      'Client.BadRequest',
+      400,
+      'the member code is empty',
+    ]);
     const internal = asXRoadError(new Error('password=hunter2 at db.ts:12'), 'ClientProxy');
     expect(internal.type).toBe('Server.ClientProxy.InternalError');
     expect(internal.message).not.toContain('hunter2');
@@ -100,7 +104,8 @@ describe('Accept negotiation for error bodies', () => {
       ['application/xml;profile="a,b;q=0";q=0.9, application/json;q=0.5', 'application/xml'],
       ['garbage, , ;q=1, /xml', 'application/json'],
     ];
-    for (const [accept, expected] of table) expect([accept, preferredErrorMediaType(accept)]).toEqual([accept, expected]);
+    for (const [accept, expected] of table)
+      expect([accept, preferredErrorMediaType(accept)]).toEqual([accept, expected]);
   });
 
   it('reads q-values and ignores accept-extensions after them', () => {
@@ -112,7 +117,7 @@ describe('Accept negotiation for error bodies', () => {
 });
 
 describe('XML escaping', () => {
-  const unescape = (s: string) =>
+  const unescapeXml = (s: string) =>
     s
       .replace(/&lt;/g, '<')
       .replace(/&gt;/g, '>')
@@ -125,7 +130,7 @@ describe('XML escaping', () => {
       fc.property(fc.string({ unit: 'grapheme' }), (text) => {
         const escaped = escapeXml(text);
         expect(escaped).not.toMatch(/[<>"']|&(?!(?:amp|lt|gt|quot|apos);)/);
-        expect(unescape(escaped)).toBe(text);
+        expect(unescapeXml(escaped)).toBe(text);
       }),
     );
   });

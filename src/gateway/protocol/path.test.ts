@@ -63,7 +63,12 @@ describe('parseServicePath: valid requests', () => {
 describe('parseServicePath: rejected requests name the part', () => {
   const cases: [string, string, string, unknown][] = [
     ['absolute URL', `https://gw.example${SVC}`, 'Client.BadRequest', 'target'],
-    ['other protocol version', SVC.replace('/r1/', '/r2/'), 'Client.InvalidProtocolVersion', 'protocolVersion'],
+    [
+      'other protocol version',
+      SVC.replace('/r1/', '/r2/'),
+      'Client.InvalidProtocolVersion',
+      'protocolVersion',
+    ],
     ['no protocol prefix', SVC.replace('/r1/', '/v1/'), 'Client.BadRequest', 'protocolVersion'],
     ['root', '/', 'Client.BadRequest', 'protocolVersion'],
     ['only the prefix', '/r1', 'Client.BadRequest', 'serviceId'],
@@ -71,9 +76,19 @@ describe('parseServicePath: rejected requests name the part', () => {
     ['empty subsystem', '/r1/VN/GOV/000.00.00.G01//citizens', 'Client.BadRequest', 'subsystemCode'],
     ['unknown instance', SVC.replace('/VN/', '/XX/'), 'Client.BadRequest', 'instance'],
     ['unknown member class', SVC.replace('/GOV/', '/ABC/'), 'Client.BadRequest', 'memberClass'],
-    ['GOV member code not an agency code', '/r1/VN/GOV/g01/population/citizens', 'Client.BadRequest', 'memberCode'],
+    [
+      'GOV member code not an agency code',
+      '/r1/VN/GOV/g01/population/citizens',
+      'Client.BadRequest',
+      'memberCode',
+    ],
     ['encoded dot segment as service code', `${PROVIDER}/%2E%2E`, 'Client.BadRequest', 'serviceCode'],
-    ['disallowed character once decoded', '/r1/VN/GOV/000.00.00.G01/popu%40lation/citizens', 'Client.BadRequest', 'subsystemCode'],
+    [
+      'disallowed character once decoded',
+      '/r1/VN/GOV/000.00.00.G01/popu%40lation/citizens',
+      'Client.BadRequest',
+      'subsystemCode',
+    ],
     ['bad percent escape', '/r1/VN/GOV/000.00.00.G01/popul%ZZation/citizens', 'Client.BadRequest', 'path'],
     ['truncated percent escape', `${SVC}/a%2`, 'Client.BadRequest', 'path'],
     ['unencoded space', `${SVC}/citi zens`, 'Client.BadRequest', 'path'],
@@ -111,7 +126,9 @@ describe('parseClientHeader', () => {
       subsystemCode: 'dossier',
     });
     expect(parseClientHeader(' VN/GOV/000.00.12.H49 ')).toMatchObject({ type: 'member' });
-    expect(parseClientHeader('VN/GOV/000.00.12.H49/civil%28x%29')).toMatchObject({ subsystemCode: 'civil(x)' });
+    expect(parseClientHeader('VN/GOV/000.00.12.H49/civil%28x%29')).toMatchObject({
+      subsystemCode: 'civil(x)',
+    });
   });
 
   it('refuses a missing or malformed header with Client.InvalidClientIdentifier', () => {
@@ -153,8 +170,14 @@ describe('parseMetaServicePath', () => {
     });
     expect(parseMetaServicePath('GET', '/listClients?xRoadInstance=')).toEqual({ kind: 'listClients' });
     expect(parseMetaServicePath('GET', `${PROVIDER}/listMethods`)).toEqual({ kind: 'listMethods', provider });
-    expect(parseMetaServicePath('GET', `${PROVIDER}/allowedMethods/`)).toEqual({ kind: 'allowedMethods', provider });
-    expect(parseMetaServicePath('GET', `${PROVIDER}/list%4Dethods`)).toEqual({ kind: 'listMethods', provider });
+    expect(parseMetaServicePath('GET', `${PROVIDER}/allowedMethods/`)).toEqual({
+      kind: 'allowedMethods',
+      provider,
+    });
+    expect(parseMetaServicePath('GET', `${PROVIDER}/list%4Dethods`)).toEqual({
+      kind: 'listMethods',
+      provider,
+    });
     expect(parseMetaServicePath('GET', `${PROVIDER}/getOpenAPI?serviceCode=citizens`)).toEqual({
       kind: 'getOpenAPI',
       provider,

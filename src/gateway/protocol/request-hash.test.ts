@@ -41,7 +41,11 @@ function opensslSha512(data: Buffer): Buffer {
 }
 
 const bodyBytes = (c: HashCase): Buffer | null =>
-  c.body === null ? null : 'utf8' in c.body ? Buffer.from(c.body.utf8, 'utf8') : Buffer.from(c.body.base64, 'base64');
+  c.body === null
+    ? null
+    : 'utf8' in c.body
+      ? Buffer.from(c.body.utf8, 'utf8')
+      : Buffer.from(c.body.base64, 'base64');
 
 /** What Node's http parser hands over: one latin1 character per byte received. */
 const asReceived = (text: string) => Buffer.from(text, 'utf8').toString('latin1');
@@ -104,9 +108,11 @@ describe('request hash over a real Node request', () => {
     try {
       const { port } = server.address() as net.AddressInfo;
       const head = [`${c.method} ${c.pathAndQuery} HTTP/1.1`, 'Host: 127.0.0.1', 'Connection: close'];
-      for (let i = 0; i < c.rawHeaders.length; i += 2) head.push(`${c.rawHeaders[i]}: ${c.rawHeaders[i + 1]}`);
+      for (let i = 0; i < c.rawHeaders.length; i += 2)
+        head.push(`${c.rawHeaders[i]}: ${c.rawHeaders[i + 1]}`);
       const half = Math.floor(body.length / 2);
-      const chunk = (b: Buffer) => Buffer.concat([Buffer.from(`${b.length.toString(16)}\r\n`), b, Buffer.from('\r\n')]);
+      const chunk = (b: Buffer) =>
+        Buffer.concat([Buffer.from(`${b.length.toString(16)}\r\n`), b, Buffer.from('\r\n')]);
       const wire = Buffer.concat([
         Buffer.from(`${head.join('\r\n')}\r\n\r\n`, 'utf8'),
         chunk(body.subarray(0, half)),
@@ -154,7 +160,11 @@ describe('request hash rules', () => {
       ].sort(),
     );
     for (const name of EXCLUDED_HASH_HEADERS) {
-      for (const spelled of [name, name.toUpperCase(), name.replace(/(^|-)([a-z])/g, (m) => m.toUpperCase())]) {
+      for (const spelled of [
+        name,
+        name.toUpperCase(),
+        name.replace(/(^|-)([a-z])/g, (m) => m.toUpperCase()),
+      ]) {
         const withIt = { ...base, rawHeaders: [...base.rawHeaders, spelled, 'x'] };
         expect(requestHash(withIt)).toBe(requestHash(base));
       }
@@ -162,7 +172,10 @@ describe('request hash rules', () => {
   });
 
   it('ignores incoming request id and hash headers but hashes every other header', () => {
-    const forged = { ...base, rawHeaders: ['X-Road-Request-Id', 'other', ...base.rawHeaders, 'x-road-request-hash', 'h'] };
+    const forged = {
+      ...base,
+      rawHeaders: ['X-Road-Request-Id', 'other', ...base.rawHeaders, 'x-road-request-hash', 'h'],
+    };
     expect(requestHash(forged)).toBe(requestHash(base));
     const extra = { ...base, rawHeaders: [...base.rawHeaders, 'Accept', '*/*'] };
     expect(requestHash(extra)).not.toBe(requestHash(base));

@@ -282,7 +282,7 @@ function sendOnce(
         const peer = (socket as import('node:tls').TLSSocket).getPeerCertificate?.();
         const fp = peer?.fingerprint256?.replaceAll(':', '').toLowerCase();
         const gw = fp ? state.gatewayByFingerprint.get(fp) : undefined;
-        if (!gw || !gw.addresses.includes(address)) {
+        if (!gw?.addresses.includes(address)) {
           req.destroy(
             new Error(
               `the server at ${address} did not present the certificate the global configuration names for it`,

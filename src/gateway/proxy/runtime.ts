@@ -74,7 +74,7 @@ export function confTracker(globalconf: GlobalConfClient, tls: TlsMaterial, veri
     let conf: ReturnType<GlobalConfClient['current']>;
     try {
       conf = globalconf.current();
-    } catch (err) {
+    } catch (_err) {
       throw xroadErrors.configurationExpired();
     }
     if (!state || conf.serial !== serial) {
