@@ -116,7 +116,7 @@ export interface Federation {
 
 /** `lienthong up`: every component of a demo federation in this process. */
 export async function startFederation(config: PlatformConfig): Promise<Federation> {
-  const logger = createLogger({ level: config.logLevel as LogLevel, component: 'lienthong' });
+  const logger = createLogger({ level: config.logLevel as LogLevel });
   const registry = await runRegistry(config, logger);
   const components: ComponentInfo[] = [
     {

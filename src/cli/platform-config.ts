@@ -6,60 +6,65 @@ import { AppError } from '../kernel/errors.ts';
  * The settings of a Liên Thông process (`lienthong up`, `lienthong registry serve`, …).
  * Demo mode defaults everything; production mode must be told what the demo invents.
  */
-export const PlatformConfig = Type.Object({
-  mode: Type.Union([Type.Literal('demo'), Type.Literal('production')], { default: 'demo' }),
-  dataDir: Type.String({ default: '.data', description: 'Where embedded databases and keys live' }),
-  ephemeral: Type.Boolean({ default: false, description: 'Keep embedded databases in memory only' }),
-  database: Type.Object(
-    {
-      url: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: 'PostgreSQL server URL' })),
-    },
-    { default: {} },
-  ),
-  logLevel: Type.Union(
-    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
-    { default: 'info' },
-  ),
-  console: Type.Object(
-    {
-      host: Type.String({ default: '127.0.0.1' }),
-      port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
-    },
-    { default: {} },
-  ),
-  registry: Type.Object(
-    {
-      host: Type.String({ default: '127.0.0.1' }),
-      port: Type.Integer({ minimum: 0, maximum: 65535, default: 8081 }),
-      publicUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
-      instance: Type.String({ default: 'VN', pattern: '^[A-Za-z0-9-]{1,32}$' }),
-      caPassphrase: Type.Optional(Type.String({ minLength: 8 })),
-      caCertFile: Type.Optional(Type.String()),
-      caKeyFile: Type.Optional(Type.String()),
-      caKeyPassphrase: Type.Optional(Type.String()),
-      refreshSeconds: Type.Integer({ minimum: 5, maximum: 3600, default: 60 }),
-      validitySeconds: Type.Integer({ minimum: 60, maximum: 604800, default: 600 }),
-    },
-    { default: {} },
-  ),
-  sample: Type.Boolean({ default: true, description: 'Load the sample federation into an empty registry' }),
-  gateways: Type.Object(
-    {
-      enabled: Type.Boolean({
-        default: true,
-        description: 'Demo: run a gateway for each sample agency that exchanges data',
-      }),
-      basePort: Type.Integer({
-        minimum: 0,
-        maximum: 65000,
-        default: 9100,
-        description:
-          'Demo gateways listen on basePort + 3i (consumer), +1 (provider), +2 (admin); 0 = any free ports',
-      }),
-    },
-    { default: {} },
-  ),
-});
+export const PlatformConfig = Type.Object(
+  {
+    mode: Type.Union([Type.Literal('demo'), Type.Literal('production')], { default: 'demo' }),
+    dataDir: Type.String({ default: '.data', description: 'Where embedded databases and keys live' }),
+    ephemeral: Type.Boolean({ default: false, description: 'Keep embedded databases in memory only' }),
+    database: Type.Object(
+      {
+        url: Type.Optional(
+          Type.String({ pattern: '^postgres(ql)?://', description: 'PostgreSQL server URL' }),
+        ),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    logLevel: Type.Union(
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+      { default: 'info' },
+    ),
+    console: Type.Object(
+      {
+        host: Type.String({ default: '127.0.0.1' }),
+        port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    registry: Type.Object(
+      {
+        host: Type.String({ default: '127.0.0.1' }),
+        port: Type.Integer({ minimum: 0, maximum: 65535, default: 8081 }),
+        publicUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
+        instance: Type.String({ default: 'VN', pattern: '^[A-Za-z0-9-]{1,32}$' }),
+        caPassphrase: Type.Optional(Type.String({ minLength: 8 })),
+        caCertFile: Type.Optional(Type.String()),
+        caKeyFile: Type.Optional(Type.String()),
+        caKeyPassphrase: Type.Optional(Type.String()),
+        refreshSeconds: Type.Integer({ minimum: 5, maximum: 3600, default: 60 }),
+        validitySeconds: Type.Integer({ minimum: 60, maximum: 604800, default: 600 }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    sample: Type.Boolean({ default: true, description: 'Load the sample federation into an empty registry' }),
+    gateways: Type.Object(
+      {
+        enabled: Type.Boolean({
+          default: true,
+          description: 'Demo: run a gateway for each sample agency that exchanges data',
+        }),
+        basePort: Type.Integer({
+          minimum: 0,
+          maximum: 65000,
+          default: 9100,
+          description:
+            'Demo gateways listen on basePort + 3i (consumer), +1 (provider), +2 (admin); 0 = any free ports',
+        }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
 export type PlatformConfig = Static<typeof PlatformConfig>;
 
 export const ENV_BINDINGS = [

@@ -210,9 +210,13 @@ export async function issueMemberCertificate(
     ca: ca.root,
     publicKeyPem: csr.publicKeyPem,
     profile: input.usage,
+    // X.520 bounds these fields at 64 characters; the full name stays in the registry.
     subject: {
-      commonName: input.usage === 'auth' ? `${member.memberCode}/${input.gatewayCode}` : member.memberCode,
-      organization: member.nameVi,
+      commonName: fit(
+        input.usage === 'auth' ? `${member.memberCode}/${input.gatewayCode}` : member.memberCode,
+        input.gatewayCode,
+      ),
+      organization: [...member.nameVi].slice(0, 64).join(''),
       serialNumber: member.id,
       country: 'VN',
     },
@@ -401,4 +405,9 @@ export async function certificateStatus(
     .setProtectedHeader({ alg: 'ES256', kid: ca.rootFingerprint, typ: 'lienthong-cert-status+jwt' })
     .sign(await toSigningCryptoKey(ca.root.privateKeyPem));
   return { status, jws };
+}
+
+function fit(commonName: string, fallback: string | undefined): string {
+  if ([...commonName].length <= 64) return commonName;
+  return [...(fallback ?? commonName)].slice(0, 64).join('');
 }

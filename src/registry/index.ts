@@ -1,5 +1,6 @@
 import type { Clock } from '../kernel/clock.ts';
 import type { Database } from '../kernel/db/database.ts';
+import { holdAdvisoryLock } from '../kernel/db/lock.ts';
 import type { ModuleMigrations } from '../kernel/db/migrate.ts';
 import { createHttpServer, type HttpServer } from '../kernel/http/server.ts';
 import type { Logger } from '../kernel/log.ts';
@@ -7,7 +8,12 @@ import type { Random } from '../kernel/random.ts';
 import { apiKeyAuthenticator } from './auth.ts';
 import { type CaKeys, type CaSetup, ensureCa } from './ca.service.ts';
 import type { RegistryContext } from './context.ts';
-import { type GlobalConfSettings, latestConfiguration, type Published, publishConfiguration } from './globalconf.service.ts';
+import {
+  type GlobalConfSettings,
+  latestConfiguration,
+  type Published,
+  publishConfiguration,
+} from './globalconf.service.ts';
 import type { RegistryTables } from './registry.db.ts';
 import { registerAdminRoutes } from './routes/admin.routes.ts';
 import type { RouteDeps } from './routes/context.ts';
@@ -24,6 +30,8 @@ export const REGISTRY_MIGRATIONS: ModuleMigrations = {
   module: 'registry',
   dir: new URL('./migrations/', import.meta.url),
 };
+
+const CA_SETUP_LOCK = 7_115_302;
 
 export interface RegistryOptions {
   database: Database<RegistryTables>;
@@ -61,7 +69,14 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
     logger: options.logger,
     instance: options.instance,
   };
-  const ca = await ensureCa(ctx, options.ca);
+  // Several registry nodes may start at once on one PostgreSQL: only one creates the CA.
+  const unlock = await holdAdvisoryLock(options.database.db as never, options.database.kind, CA_SETUP_LOCK);
+  let ca: CaKeys;
+  try {
+    ca = await ensureCa(ctx, options.ca);
+  } finally {
+    await unlock();
+  }
   const app = await createHttpServer({
     logger: options.logger,
     random: options.random,

@@ -146,7 +146,7 @@ function checkHierarchy(input: MemberInput): void {
 }
 
 export function validateMemberInput(ctx: RegistryContext, input: MemberInput): MemberInput {
-  parseMemberId(`${ctx.instance}/${input.memberClass}/${input.memberCode}`);
+  parseMemberId(`${ctx.instance}/${input.memberClass}/${input.memberCode}`, { instances: [ctx.instance] });
   if (!MEMBER_KINDS.includes(input.kind)) {
     throw badInput(
       'registry.invalid_kind',
@@ -381,7 +381,9 @@ export async function listMembers(
 }
 
 export function validateSubsystemInput(ctx: RegistryContext, input: SubsystemInput): SubsystemInput {
-  parseSubsystemId(`${ctx.instance}/${input.memberClass}/${input.memberCode}/${input.subsystemCode}`);
+  parseSubsystemId(`${ctx.instance}/${input.memberClass}/${input.memberCode}/${input.subsystemCode}`, {
+    instances: [ctx.instance],
+  });
   return {
     ...input,
     nameVi: cleanName(input.nameVi, 'nameVi'),

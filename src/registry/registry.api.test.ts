@@ -242,7 +242,8 @@ describe('registry API', () => {
       },
       agencyKey,
     );
-    expect((await t.call('POST', `/api/v1/requests/${refiled.body.id}/approve`, {})).status).toBe(200);
+    // Approval needs no body at all.
+    expect((await t.call('POST', `/api/v1/requests/${refiled.body.id}/approve`)).status).toBe(200);
 
     // Population service of G01, registered by the operator through requests too.
     const sub = await t.call('POST', '/api/v1/requests', {
@@ -344,5 +345,42 @@ describe('registry API', () => {
     const revoke = await t.call('DELETE', `/api/v1/access-rights/${granted.body.id}`);
     expect(revoke.status).toBe(204);
     expect((await t.call('DELETE', `/api/v1/access-rights/${granted.body.id}`)).status).toBe(404);
+  });
+
+  it('lets an agency register an agency below it and see that request', async () => {
+    const child = {
+      type: 'member.register',
+      member: {
+        memberClass: 'GOV',
+        memberCode: '000.00.12.H49',
+        nameVi: 'Sở Y tế tỉnh Quảng Ninh',
+        kind: 'department',
+        parentCode: '000.00.00.H49',
+      },
+    };
+    const filed = await t.call('POST', '/api/v1/requests', child, agencyKey);
+    expect(filed.status).toBe(201);
+    const mine = await t.call('GET', '/api/v1/requests?status=pending', undefined, agencyKey);
+    expect(mine.body.map((r: { id: number }) => r.id)).toContain(filed.body.id);
+    const approved = await t.call('POST', `/api/v1/requests/${filed.body.id}/approve`);
+    expect(approved.body.result).toMatchObject({ id: 'VN/GOV/000.00.12.H49', parentCode: '000.00.00.H49' });
+    // Once the department exists, its requests show up for the province too.
+    const sub = await t.call(
+      'POST',
+      '/api/v1/requests',
+      {
+        type: 'subsystem.register',
+        subsystem: {
+          memberClass: 'GOV',
+          memberCode: '000.00.12.H49',
+          subsystemCode: 'his',
+          nameVi: 'Hệ thống y tế',
+        },
+      },
+      agencyKey,
+    );
+    expect(sub.status).toBe(201);
+    const list = await t.call('GET', '/api/v1/requests?status=pending', undefined, agencyKey);
+    expect(list.body.map((r: { id: number }) => r.id)).toContain(sub.body.id);
   });
 });

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { AppError, badInput, conflict, notFound } from '../kernel/errors.ts';
 import type { AccessRight } from './access.service.ts';
 import { writeAudit } from './audit.ts';
@@ -292,8 +293,9 @@ export async function listRequests(
     .orderBy('id', 'desc')
     .limit(filter.limit ?? 200);
   if (filter.status) q = q.where('status', '=', filter.status as ManagementRequest['status']);
-  // An agency sees the requests it or the agencies under it filed; operators and auditors see all.
-  if (actor.role === 'agency') q = q.where('member_code', '=', actor.memberCode ?? '');
+  // An agency sees the requests for itself and the agencies under it; operators and auditors see all.
+  if (actor.role === 'agency')
+    q = q.where('member_code', 'in', await agencyAndDescendants(ctx, actor.memberCode ?? ''));
   return (await q.execute()).map(toRequest);
 }
 
@@ -327,4 +329,16 @@ function toRequest(r: {
     decisionNote: r.decision_note,
     result: r.result,
   };
+}
+
+async function agencyAndDescendants(ctx: RegistryContext, memberCode: string): Promise<string[]> {
+  const rows = await sql<{ member_code: string }>`
+    with recursive tree as (
+      select id, member_code from members where member_code = ${memberCode}
+      union all
+      select m.id, m.member_code from members m join tree t on m.parent_id = t.id
+    )
+    select member_code from tree`.execute(ctx.db);
+  const codes = rows.rows.map((r) => r.member_code);
+  return codes.length ? codes : [memberCode];
 }

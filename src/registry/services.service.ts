@@ -185,7 +185,11 @@ export async function findServiceId(db: RegistryDb | RegistryTx, ref: ServiceRef
     .where('sv.code', '=', ref.serviceCode)
     .where('sv.version', '=', ref.version ?? '')
     .executeTakeFirst();
-  if (!row) throw notFound('registry.unknown_service', `No service ${serviceKey('VN', ref)} is registered.`);
+  if (!row)
+    throw notFound(
+      'registry.unknown_service',
+      `No service ${ref.memberClass}/${ref.memberCode}/${ref.subsystemCode}/${ref.serviceCode}${ref.version ? `/${ref.version}` : ''} is registered.`,
+    );
   return row.id;
 }
 
@@ -207,7 +211,10 @@ export async function getServiceOpenapi(db: RegistryDb, ref: ServiceRef): Promis
     .where('id', '=', id)
     .executeTakeFirstOrThrow();
   if (!row.openapi) {
-    throw notFound('registry.no_openapi', `Service ${serviceKey('VN', ref)} has no OpenAPI description.`);
+    throw notFound(
+      'registry.no_openapi',
+      `Service ${ref.memberClass}/${ref.memberCode}/${ref.subsystemCode}/${ref.serviceCode} has no OpenAPI description.`,
+    );
   }
   return row.openapi;
 }

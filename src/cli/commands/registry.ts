@@ -62,6 +62,49 @@ export function registerRegistry(program: Command, common: (c: Command) => Comma
       process.on('SIGTERM', stop);
     });
 
+  common(
+    registry
+      .command('create-operator-key')
+      .description(
+        "Create a platform operator API key directly in the registry's database (first key of a production registry)",
+      ),
+  )
+    .requiredOption('--name <name>', 'who will use the key')
+    .action(async (flags: CommonFlags & { name: string }) => {
+      const config = loadPlatformConfig(flags);
+      const { openComponentDatabase } = await import('../federation.ts');
+      const { migrate } = await import('../../kernel/db/migrate.ts');
+      const { REGISTRY_MIGRATIONS } = await import('../../registry/index.ts');
+      const { createApiKey } = await import('../../registry/auth.ts');
+      const { systemClock } = await import('../../kernel/clock.ts');
+      const { systemRandom } = await import('../../kernel/random.ts');
+      const { silentLogger } = await import('../../kernel/log.ts');
+      const database = await openComponentDatabase<import('../../registry/registry.db.ts').RegistryTables>(
+        config,
+        'registry',
+      );
+      try {
+        await migrate(database.db as never, [REGISTRY_MIGRATIONS]);
+        const ctx = {
+          db: database.db,
+          clock: systemClock,
+          random: systemRandom,
+          logger: silentLogger,
+          instance: config.registry.instance,
+        };
+        const actor = {
+          kind: 'api_key' as const,
+          id: `local:${process.env['USER'] ?? 'admin'}`,
+          name: 'local administrator (CLI)',
+          role: 'system',
+        };
+        const key = await createApiKey(ctx, actor, { name: flags.name, role: 'operator' });
+        process.stdout.write(`Operator API key for ${key.name} (shown once; keep it secret):\n${key.key}\n`);
+      } finally {
+        await database.close();
+      }
+    });
+
   // Members (agencies)
   const members = registry.command('members').description('Agencies (members)');
   const memberCols = ['id', 'nameVi', 'kind', 'parentCode'];

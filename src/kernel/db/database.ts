@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
@@ -117,6 +117,7 @@ async function openStore(
   const key = dir ?? `memory:${storeName}`;
   let pending = stores.get(key);
   if (!pending) {
+    if (dir) lockDirectory(dir);
     pending = (async () => {
       const client = new PGlite({
         ...(dir ? { dataDir: dir } : {}),
@@ -126,6 +127,7 @@ async function openStore(
         await client.waitReady;
       } catch (err) {
         stores.delete(key);
+        if (dir) unlockDirectory(dir);
         throw new AppError(
           'unavailable',
           'db.open_failed',
@@ -159,9 +161,54 @@ async function openPglite<DB>(options: DatabaseOptions, schema: string): Promise
       if (--store.users === 0) {
         stores.delete(key);
         await store.client.close();
+        if (store.location !== 'memory') unlockDirectory(store.location);
       }
     },
   };
+}
+
+/**
+ * One process per embedded data directory: a second one (say `lienthong migrate` while
+ * `lienthong up` runs) would corrupt it. A lock file names the owning process; a lock left by a
+ * process that no longer exists is taken over.
+ */
+function lockDirectory(dir: string): void {
+  const file = path.join(dir, '..', 'lienthong.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(file, String(process.pid), { flag: 'wx' });
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const owner = Number(readFileSync(file, 'utf8'));
+      if (owner && owner !== process.pid && isAlive(owner)) {
+        throw new AppError(
+          'conflict',
+          'db.locked',
+          `The embedded database at ${dir} is in use by process ${owner}. Stop that process first, or use another --data-dir.`,
+        );
+      }
+      rmSync(file, { force: true });
+    }
+  }
+}
+
+function unlockDirectory(dir: string): void {
+  const file = path.join(dir, '..', 'lienthong.lock');
+  try {
+    if (Number(readFileSync(file, 'utf8')) === process.pid) rmSync(file, { force: true });
+  } catch {
+    // already gone
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export function redactUrl(url: string): string {

@@ -57,6 +57,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The route needs no credentials (health, OpenAPI, public downloads). */
     public?: boolean;
+    /** A POST whose JSON body may be left out entirely. */
+    optionalBody?: boolean;
   }
 }
 
@@ -131,6 +133,17 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
       );
     }
     request.principal = principal;
+  });
+
+  // A POST whose body is optional (approve, revoke) may come with no body at all: treat it as {}.
+  app.addHook('preValidation', async (request) => {
+    if (
+      request.body === undefined &&
+      request.method === 'POST' &&
+      request.routeOptions.config?.optionalBody
+    ) {
+      request.body = {};
+    }
   });
 
   app.setNotFoundHandler((request, reply) => {

@@ -78,6 +78,7 @@ export const registerPkiRoutes: RegisterRoutes = (app, { ctx, ca, onChange }) =>
   app.post(
     '/api/v1/certificates/:serial/revoke',
     {
+      config: { optionalBody: true },
       schema: {
         tags,
         summary: 'Revoke a certificate (its agency or the operator)',

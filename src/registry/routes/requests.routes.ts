@@ -61,21 +61,20 @@ export const registerRequestRoutes: RegisterRoutes = (app, { ctx, onChange }) =>
   app.post(
     '/api/v1/requests/:id/approve',
     {
+      config: { optionalBody: true },
       schema: {
         tags,
         summary: 'Approve a pending request and apply it (operator)',
         params: Type.Object({ id: Type.Integer() }),
-        body: Type.Optional(
-          Type.Object(
-            { note: Type.Optional(Type.String({ maxLength: 2000 })) },
-            { additionalProperties: false },
-          ),
+        body: Type.Object(
+          { note: Type.Optional(Type.String({ maxLength: 2000 })) },
+          { additionalProperties: false },
         ),
         response: { 200: S.ManagementRequest, ...S.authErrors, 409: S.ErrorResponse },
       },
     },
     async (req) => {
-      const r = await approveRequest(ctx, actorOf(req), req.params.id, req.body?.note);
+      const r = await approveRequest(ctx, actorOf(req), req.params.id, req.body.note);
       onChange();
       return r;
     },
