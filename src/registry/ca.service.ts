@@ -212,7 +212,7 @@ export async function issueMemberCertificate(
     profile: input.usage,
     // X.520 bounds these fields at 64 characters; the full name stays in the registry.
     subject: {
-      commonName: fit(
+      commonName: boundedCommonName(
         input.usage === 'auth' ? `${member.memberCode}/${input.gatewayCode}` : member.memberCode,
         input.gatewayCode,
       ),
@@ -407,7 +407,7 @@ export async function certificateStatus(
   return { status, jws };
 }
 
-function fit(commonName: string, fallback: string | undefined): string {
+function boundedCommonName(commonName: string, fallback: string | undefined): string {
   if ([...commonName].length <= 64) return commonName;
   return [...(fallback ?? commonName)].slice(0, 64).join('');
 }
