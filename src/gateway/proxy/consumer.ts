@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage as HttpIncoming, IncomingMessage, ServerResponse } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import { formatXRoadId } from '../../kernel/ids/index.ts';
 import { findService } from '../access/access.ts';
 import { XRoadError, xroadErrors } from '../protocol/errors.ts';
@@ -102,7 +103,9 @@ async function handle(rt: GatewayRuntime, req: HttpIncoming, res: ServerResponse
       ts: rt.clock.now().toISOString(),
     };
     const signature = signEvidence(evidence, rt.signer);
-    await rt.log.append({
+    // The request record is written while the request travels; the answer is released only
+    // once both records are durable, so no answered exchange lacks its records.
+    const requestLogged = rt.log.append({
       messageId,
       direction: 'consumer',
       kind: 'request',
@@ -153,6 +156,7 @@ async function handle(rt: GatewayRuntime, req: HttpIncoming, res: ServerResponse
           }
           responseSignature = single(answer.headers, EVIDENCE_HEADER) ?? null;
         }
+        await requestLogged;
         await rt.log.append({
           messageId,
           direction: 'consumer',
@@ -278,10 +282,9 @@ function sendOnce(
       timeout: rt.limits.upstreamTimeoutMs,
     });
     req.on('socket', (socket) => {
+      const tls = socket as TLSSocket;
       const check = () => {
-        const peer = (socket as import('node:tls').TLSSocket).getPeerCertificate?.();
-        const fp = peer?.fingerprint256?.replaceAll(':', '').toLowerCase();
-        const gw = fp ? state.gatewayByFingerprint.get(fp) : undefined;
+        const gw = state.gatewayByFingerprint.get(serverFingerprint(tls) ?? '');
         if (!gw?.addresses.includes(address)) {
           req.destroy(
             new Error(
@@ -290,8 +293,8 @@ function sendOnce(
           );
         }
       };
-      if ((socket as import('node:tls').TLSSocket).authorized !== undefined && !socket.connecting) check();
-      else socket.once('secureConnect', check);
+      if (tls.authorized !== undefined && !tls.connecting) check();
+      else tls.once('secureConnect', check);
     });
     req.on('timeout', () =>
       req.destroy(xroadErrors.timeout(`${address} did not answer within ${rt.limits.upstreamTimeoutMs} ms`)),
@@ -302,4 +305,13 @@ function sendOnce(
     else if (body.buffer) req.end(body.buffer);
     else body.stream().pipe(req);
   });
+}
+
+// Pooled connections carry many requests; read the server's certificate once per connection.
+const serverFingerprints = new WeakMap<TLSSocket, string | undefined>();
+function serverFingerprint(socket: TLSSocket): string | undefined {
+  if (serverFingerprints.has(socket)) return serverFingerprints.get(socket);
+  const fp = socket.getPeerCertificate()?.fingerprint256?.replaceAll(':', '').toLowerCase();
+  serverFingerprints.set(socket, fp);
+  return fp;
 }

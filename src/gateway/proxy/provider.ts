@@ -41,8 +41,7 @@ export function providerHandler(rt: GatewayRuntime) {
 
 async function handle(rt: GatewayRuntime, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const state = rt.state();
-  const peer = (req.socket as TLSSocket).getPeerCertificate();
-  const fingerprint = peer?.fingerprint256?.replaceAll(':', '').toLowerCase();
+  const fingerprint = peerFingerprint(req.socket as TLSSocket);
   const peerGateway = fingerprint ? state.gatewayByFingerprint.get(fingerprint) : undefined;
   if (!peerGateway) {
     throw xroadErrors.certificateInvalid('the calling gateway is not registered in the global configuration');
@@ -111,9 +110,21 @@ async function handle(rt: GatewayRuntime, req: IncomingMessage, res: ServerRespo
       path: servicePath,
       requestHash: evidence.requestHash,
     };
-    await rt.log.append({ ...base, kind: 'request', signature: requestSignature, ...logBody(body) });
+    // Written while the backend works; the answer waits for both records to be durable.
+    const requestLogged = rt.log.append({
+      ...base,
+      kind: 'request',
+      signature: requestSignature,
+      ...logBody(body),
+    });
+    requestLogged.catch(() => {});
 
-    const answer = await callBackend(rt, backend, req, servicePath, body, messageId, clientId);
+    const answer = await callBackend(rt, backend, req, servicePath, body, messageId, clientId).catch(
+      async (err) => {
+        await requestLogged;
+        throw err;
+      },
+    );
     try {
       const responseBody = await spoolBody(answer, spoolOptions(rt));
       try {
@@ -129,6 +140,7 @@ async function handle(rt: GatewayRuntime, req: IncomingMessage, res: ServerRespo
           ts: rt.clock.now().toISOString(),
         };
         const signature = signEvidence(response, rt.signer);
+        await requestLogged;
         await rt.log.append({ ...base, kind: 'response', status, signature, ...logBody(responseBody) });
         res.writeHead(status, {
           ...passThroughHeaders(answer.headers),
@@ -187,4 +199,13 @@ function callBackend(
     else if (body.buffer) out.end(body.buffer);
     else body.stream().pipe(out);
   });
+}
+
+// A TLS connection carries many requests; read its peer certificate once.
+const fingerprints = new WeakMap<TLSSocket, string | undefined>();
+function peerFingerprint(socket: TLSSocket): string | undefined {
+  if (fingerprints.has(socket)) return fingerprints.get(socket);
+  const fp = socket.getPeerCertificate()?.fingerprint256?.replaceAll(':', '').toLowerCase();
+  fingerprints.set(socket, fp);
+  return fp;
 }
