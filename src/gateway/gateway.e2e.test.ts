@@ -203,4 +203,42 @@ describe('two gateways over mutual TLS', () => {
     const withUser = rows.find((r) => r.user_id === personal['x-road-userid']);
     expect(withUser?.issue).toBe(personal['x-road-issue']);
   });
+
+  it('serves health publicly and metrics only with an admin key', async () => {
+    for (const r of f.consumer.admin.routeTable) {
+      const res = await fetch(`${f.consumer.adminUrl}${r.url}`, { method: r.method });
+      if (r.public) expect(res.status, r.url).not.toBe(401);
+      else expect(res.status, r.url).toBe(401);
+    }
+    const health = await fetch(`${f.consumer.adminUrl}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({
+      status: 'ok',
+      gateway: 'VN/GOV/000.00.00.H49/gw1',
+      database: { reachable: true },
+      certificates: [
+        { usage: 'auth', revoked: false },
+        { usage: 'sign', revoked: false },
+      ],
+    });
+  });
+
+  it('refuses a request signed with a revoked certificate once the revocation is published', async () => {
+    const serial = f.consumer.runtime.signer.certificateDer;
+    const { X509Certificate } = await import('node:crypto');
+    const cert = new X509Certificate(Buffer.from(serial, 'base64'));
+    const revoked = await f.t.call('POST', `/api/v1/certificates/${cert.serialNumber}/revoke`, {
+      reason: 'keyCompromise',
+    });
+    expect(revoked.status).toBe(200);
+    await f.t.registry.publish();
+    await f.provider.refreshConfiguration();
+    await f.consumer.refreshConfiguration();
+    const res = await call(`${SERVICE_PATH}/citizens/${PID}`, {
+      headers: { 'x-road-client': CLIENT, ...personal },
+    });
+    expect(res.headers.get('x-road-error')).toBe('Server.ServerProxy.CertValidation');
+    const health = await fetch(`${f.consumer.adminUrl}/healthz`);
+    expect(health.status).toBe(503);
+  });
 });

@@ -7,7 +7,7 @@ import type { Database } from '../kernel/db/database.ts';
 import type { ModuleMigrations } from '../kernel/db/migrate.ts';
 import { AppError } from '../kernel/errors.ts';
 import { type ConfigurationAnchor, GlobalConfClient } from '../kernel/globalconf/index.ts';
-import { createHttpServer, type Principal } from '../kernel/http/server.ts';
+import { createHttpServer, type HttpServer, type Principal } from '../kernel/http/server.ts';
 import type { Logger } from '../kernel/log.ts';
 import { describeCertificate } from '../kernel/pki/index.ts';
 import type { Random } from '../kernel/random.ts';
@@ -82,6 +82,8 @@ export interface RunningGateway {
   log: MessageLog;
   globalconf: GlobalConfClient;
   runtime: GatewayRuntime;
+  /** The admin listener (health, metrics). */
+  admin: HttpServer;
   refreshConfiguration(): Promise<void>;
   close(): Promise<void>;
 }
@@ -259,6 +261,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     log,
     globalconf,
     runtime,
+    admin,
     refreshConfiguration,
     close: async () => {
       closing = true;
