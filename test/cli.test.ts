@@ -98,10 +98,24 @@ describe('lienthong CLI', { timeout: 180_000 }, () => {
     const registryUrl = /Registry[^\n]*?(http:\/\/127\.0\.0\.1:\d+)/.exec(output())![1]!;
     const health = await fetch(`${consoleUrl}/healthz`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toEqual({
-      status: 'ok',
-      components: [{ name: 'registry', url: registryUrl, state: 'up' }],
-    });
+    const status = (await health.json()) as {
+      status: string;
+      components: { name: string; url: string; state: string }[];
+    };
+    expect(status.status).toBe('ok');
+    expect(status.components[0]).toEqual({ name: 'registry', url: registryUrl, state: 'up' });
+    // A gateway for every sample agency that provides or consumes a service.
+    expect(status.components.filter((c) => c.name.startsWith('gateway ')).length).toBeGreaterThanOrEqual(5);
+    expect(status.components.every((c) => c.state === 'up')).toBe(true);
+
+    // The printed curl works: a call through two gateways to the sample population service.
+    const curl = /curl -s (\S+) \\\n\s+-H '([^']+)' \\\n\s+-H '([^']+)' -H '([^']+)'/.exec(output())!;
+    expect(curl).not.toBeNull();
+    const headers = Object.fromEntries(curl.slice(2).map((h) => h.split(': ') as [string, string]));
+    const answer = await fetch(curl[1]!, { headers });
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('x-road-service')).toBe('VN/GOV/000.00.00.G01/population/citizens/v1');
+    expect(((await answer.json()) as { fullName: string }).fullName).toBe('Nguyễn Thị Hương');
 
     const env = { LIENTHONG_DATA_DIR: dataDir, LIENTHONG_REGISTRY_URL: registryUrl };
     const list = await run(['registry', 'members', 'list', '--json', '--limit', '500'], env);
