@@ -6,7 +6,7 @@ import { type Insertable, sql } from 'kysely';
 import { type Database, openDatabase } from '../kernel/db/database.ts';
 import { migrate } from '../kernel/db/migrate.ts';
 import { badInput } from '../kernel/errors.ts';
-import { contentHashOf, type GlobalConfiguration, verifyConfiguration } from '../kernel/globalconf/index.ts';
+import { type GlobalConfiguration, verifyConfiguration } from '../kernel/globalconf/index.ts';
 import { PROVINCES } from '../kernel/ids/index.ts';
 import { silentLogger } from '../kernel/log.ts';
 import { systemRandom } from '../kernel/random.ts';
@@ -16,7 +16,8 @@ import {
   buildContent,
   configurationAnchor,
   type GlobalConfSettings,
-  signConfiguration,
+  prepareContent,
+  signPrepared,
 } from '../registry/globalconf.service.ts';
 import { REGISTRY_MIGRATIONS } from '../registry/index.ts';
 import type { RegistryDb, RegistryTables } from '../registry/registry.db.ts';
@@ -199,15 +200,16 @@ async function cycle(
   const content = await buildContent(db, INSTANCE, ca, settings.certificateStatusUrl, now);
   const t1 = performance.now();
   sample();
-  const conf: GlobalConfiguration = {
-    ...content,
-    serial,
-    generatedAt: now.toISOString(),
-    expiresAt: new Date(now.getTime() + settings.validitySeconds * 1000).toISOString(),
-    refreshSeconds: settings.refreshSeconds,
-    contentHash: contentHashOf(content),
-  };
-  const document = await signConfiguration(conf, ca);
+  const document = signPrepared(
+    prepareContent(content),
+    {
+      serial,
+      generatedAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + settings.validitySeconds * 1000).toISOString(),
+      refreshSeconds: settings.refreshSeconds,
+    },
+    ca,
+  );
   const t2 = performance.now();
   sample();
   const loaded = await verifyConfiguration(document, anchor, { now });

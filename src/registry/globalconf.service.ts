@@ -1,13 +1,10 @@
-import { FlattenedSign } from 'jose';
+import { createHash, createPrivateKey, type KeyObject, sign } from 'node:crypto';
 import {
   type ConfigurationAnchor,
-  contentHashOf,
   GLOBALCONF_FORMAT_VERSION,
   GLOBALCONF_JWS_TYPE,
-  type GlobalConfiguration,
   type GlobalConfigurationContent,
 } from '../kernel/globalconf/index.ts';
-import { toSigningCryptoKey } from '../kernel/pki/index.ts';
 import type { CaKeys } from './ca.service.ts';
 import type { RegistryContext } from './context.ts';
 import type { RegistryDb } from './registry.db.ts';
@@ -186,15 +183,58 @@ function groupBy<T, K>(items: T[], key: (t: T) => K): Map<K, T[]> {
   return out;
 }
 
-/** Signs a configuration as a flattened JWS with the configuration key. */
-export async function signConfiguration(
-  conf: GlobalConfiguration,
+/**
+ * The content serialised once: its JSON text and that text's SHA-256. The builder emits rows in
+ * a fixed order with fields in a fixed order, so the same state always gives the same text.
+ */
+export interface PreparedContent {
+  json: string;
+  hash: string;
+}
+
+export function prepareContent(content: GlobalConfigurationContent): PreparedContent {
+  const json = JSON.stringify(content);
+  return { json, hash: createHash('sha256').update(json).digest('hex') };
+}
+
+export interface Envelope {
+  serial: number;
+  generatedAt: string;
+  expiresAt: string;
+  refreshSeconds: number;
+}
+
+/**
+ * Signs a configuration as a JWS in flattened JSON serialisation (ES256, the configuration key).
+ * Built from strings and Node's crypto rather than a generic JOSE library: the document is tens
+ * of megabytes for a national federation, and every copy and re-encoding shows.
+ */
+export function signPrepared(
+  prepared: PreparedContent,
+  envelope: Envelope,
   ca: Pick<CaKeys, 'config' | 'configFingerprint'>,
-): Promise<string> {
-  const jws = await new FlattenedSign(Buffer.from(JSON.stringify(conf), 'utf8'))
-    .setProtectedHeader({ alg: 'ES256', kid: ca.configFingerprint, typ: GLOBALCONF_JWS_TYPE })
-    .sign(await toSigningCryptoKey(ca.config.privateKeyPem));
-  return JSON.stringify(jws);
+): string {
+  const head = JSON.stringify({ ...envelope, contentHash: prepared.hash });
+  const payloadJson = prepared.json === '{}' ? head : `${head.slice(0, -1)},${prepared.json.slice(1)}`;
+  const protectedHeader = Buffer.from(
+    JSON.stringify({ alg: 'ES256', kid: ca.configFingerprint, typ: GLOBALCONF_JWS_TYPE }),
+  ).toString('base64url');
+  const payload = Buffer.from(payloadJson, 'utf8').toString('base64url');
+  const signature = sign('sha256', Buffer.from(`${protectedHeader}.${payload}`), {
+    key: signingKey(ca.config.privateKeyPem),
+    dsaEncoding: 'ieee-p1363',
+  }).toString('base64url');
+  return `{"protected":"${protectedHeader}","payload":"${payload}","signature":"${signature}"}`;
+}
+
+const keyCache = new Map<string, KeyObject>();
+function signingKey(pem: string): KeyObject {
+  let key = keyCache.get(pem);
+  if (!key) {
+    key = createPrivateKey(pem);
+    keyCache.set(pem, key);
+  }
+  return key;
 }
 
 export interface Published {
@@ -211,8 +251,8 @@ export async function publishConfiguration(
   settings: GlobalConfSettings,
 ): Promise<Published> {
   const now = ctx.clock.now();
-  const content = await buildContent(ctx.db, ctx.instance, ca, settings.certificateStatusUrl, now);
-  const contentHash = contentHashOf(content);
+  const prepared = await contentCache.get(ctx, ca, settings, now);
+  const contentHash = prepared.hash;
   return ctx.db.transaction().execute(async (tx) => {
     const last = await tx
       .selectFrom('globalconf_versions')
@@ -221,26 +261,69 @@ export async function publishConfiguration(
       .forUpdate()
       .executeTakeFirst();
     const serial = (last?.serial ?? 0) + 1;
-    const conf: GlobalConfiguration = {
-      ...content,
+    const envelope: Envelope = {
       serial,
       generatedAt: now.toISOString(),
       expiresAt: new Date(now.getTime() + settings.validitySeconds * 1000).toISOString(),
       refreshSeconds: settings.refreshSeconds,
-      contentHash,
     };
-    const document = await signConfiguration(conf, ca);
+    const document = signPrepared(prepared, envelope, ca);
     await tx
       .insertInto('globalconf_versions')
-      .values({ serial, generated_at: now, expires_at: conf.expiresAt, content_hash: contentHash, document })
+      .values({
+        serial,
+        generated_at: now,
+        expires_at: envelope.expiresAt,
+        content_hash: contentHash,
+        document,
+      })
       .execute();
     await tx
       .deleteFrom('globalconf_versions')
       .where('serial', '<=', serial - KEEP_VERSIONS)
       .execute();
-    return { serial, generatedAt: now, expiresAt: new Date(conf.expiresAt), contentHash, document };
+    return { serial, generatedAt: now, expiresAt: new Date(envelope.expiresAt), contentHash, document };
   });
 }
+
+/**
+ * Rebuilding the content of a national federation takes seconds; republishing it (a new serial
+ * and expiry) takes a fraction of one. Every change to the registry writes an audit record, so the
+ * newest audit id tells whether the content can have changed — on this node or any other sharing
+ * the database. Certificates also age out by time, so the content is rebuilt at least every
+ * REBUILD_AFTER_MS regardless.
+ */
+const REBUILD_AFTER_MS = 10 * 60_000;
+
+class ContentCache {
+  private readonly entries = new WeakMap<
+    RegistryDb,
+    { stamp: number; builtAt: number; prepared: PreparedContent }
+  >();
+
+  async get(
+    ctx: RegistryContext,
+    ca: CaKeys,
+    settings: GlobalConfSettings,
+    now: Date,
+  ): Promise<PreparedContent> {
+    const stampRow = await ctx.db
+      .selectFrom('audit_log')
+      .select((eb) => eb.fn.max('id').as('id'))
+      .executeTakeFirst();
+    const stamp = Number(stampRow?.id ?? 0);
+    const cached = this.entries.get(ctx.db);
+    if (cached && cached.stamp === stamp && now.getTime() - cached.builtAt < REBUILD_AFTER_MS)
+      return cached.prepared;
+    const prepared = prepareContent(
+      await buildContent(ctx.db, ctx.instance, ca, settings.certificateStatusUrl, now),
+    );
+    this.entries.set(ctx.db, { stamp, builtAt: now.getTime(), prepared });
+    return prepared;
+  }
+}
+
+const contentCache = new ContentCache();
 
 export async function latestConfiguration(db: RegistryDb): Promise<Published | null> {
   const row = await db

@@ -1,5 +1,4 @@
-import { createHash, X509Certificate } from 'node:crypto';
-import { flattenedVerify, importX509 } from 'jose';
+import { verify, X509Certificate } from 'node:crypto';
 import { AppError } from '../errors.ts';
 import {
   type ConfigurationAnchor,
@@ -98,10 +97,20 @@ export async function verifyConfiguration(
       'The configuration signing certificate in the anchor is not valid now.',
     );
   }
-  let payload: Uint8Array;
+  // Node's crypto directly: the document can be tens of megabytes, and a generic JOSE library
+  // re-encodes it more than once.
+  let valid = false;
   try {
-    ({ payload } = await flattenedVerify(jws, await importX509(signer, 'ES256')));
+    valid = verify(
+      'sha256',
+      Buffer.from(`${jws.protected}.${jws.payload}`),
+      { key: cert.publicKey, dsaEncoding: 'ieee-p1363' },
+      Buffer.from(jws.signature, 'base64url'),
+    );
   } catch {
+    // A malformed signature does not verify either.
+  }
+  if (!valid) {
     throw refuse(
       'globalconf.bad_signature',
       'The global configuration signature does not verify: it was altered or not signed by the registry.',
@@ -109,7 +118,7 @@ export async function verifyConfiguration(
   }
   let conf: GlobalConfiguration;
   try {
-    conf = JSON.parse(Buffer.from(payload).toString('utf8'));
+    conf = JSON.parse(Buffer.from(jws.payload, 'base64url').toString('utf8'));
   } catch {
     throw refuse('globalconf.malformed', 'The signed configuration payload is not JSON.');
   }
@@ -154,21 +163,4 @@ export async function verifyConfiguration(
     }
   }
   return conf;
-}
-
-/** Canonical JSON (sorted keys) so the same content always hashes the same. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(
-          Object.keys(v)
-            .sort()
-            .map((k) => [k, (v as Record<string, unknown>)[k]]),
-        )
-      : v,
-  );
-}
-
-export function contentHashOf(content: unknown): string {
-  return createHash('sha256').update(canonicalJson(content)).digest('hex');
 }
