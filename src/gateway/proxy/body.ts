@@ -112,3 +112,18 @@ export async function spoolBody(
     dispose: () => rm(spool.dir, { recursive: true, force: true }),
   };
 }
+
+/** What the message log keeps of a body: the bytes when they are in memory, else their digest. */
+export function logBody(body: SpooledBody) {
+  return body.buffer ? { body: body.buffer } : { bodyDigest: { sha256: body.sha256, size: body.size } };
+}
+
+/** Sends a spooled body as an outgoing request's body, and ends the request. */
+export function writeBody(
+  out: NodeJS.WritableStream & { end(chunk?: Buffer): unknown },
+  body: SpooledBody,
+): void {
+  if (body.size === 0) out.end();
+  else if (body.buffer) out.end(body.buffer);
+  else body.stream().pipe(out);
+}

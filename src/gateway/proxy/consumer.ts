@@ -7,11 +7,12 @@ import { findService } from '../access/access.ts';
 import { XRoadError, xroadErrors } from '../protocol/errors.ts';
 import { parseClientHeader, parseMetaServicePath, parseServicePath } from '../protocol/path.ts';
 import { requestHash } from '../protocol/request-hash.ts';
-import { EMPTY_BODY, type SpooledBody, spoolBody } from './body.ts';
+import { EMPTY_BODY, logBody, type SpooledBody, spoolBody, writeBody } from './body.ts';
 import { memberOf } from './conf-state.ts';
 import { type RequestEvidence, type ResponseEvidence, signEvidence } from './evidence.ts';
 import { CLIENT_KEY_HEADER, EVIDENCE_HEADER, passThroughHeaders, single } from './headers.ts';
 import { answerMetaService } from './metaservices.ts';
+import { peerFingerprint } from './peer.ts';
 import { sendXRoadError } from './respond.ts';
 import { type GatewayRuntime, spoolOptions } from './runtime.ts';
 
@@ -196,10 +197,6 @@ async function handle(rt: GatewayRuntime, req: HttpIncoming, res: ServerResponse
   }
 }
 
-function logBody(body: SpooledBody) {
-  return body.buffer ? { body: body.buffer } : { bodyDigest: { sha256: body.sha256, size: body.size } };
-}
-
 async function drainEmpty(req: HttpIncoming): Promise<SpooledBody> {
   // A GET may still carry bytes; read them so the connection stays usable, and hash them.
   if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) {
@@ -284,7 +281,7 @@ function sendOnce(
     req.on('socket', (socket) => {
       const tls = socket as TLSSocket;
       const check = () => {
-        const gw = state.gatewayByFingerprint.get(serverFingerprint(tls) ?? '');
+        const gw = state.gatewayByFingerprint.get(peerFingerprint(tls) ?? '');
         if (!gw?.addresses.includes(address)) {
           req.destroy(
             new Error(
@@ -301,17 +298,6 @@ function sendOnce(
     );
     req.on('error', reject);
     req.on('response', resolve);
-    if (body.size === 0) req.end();
-    else if (body.buffer) req.end(body.buffer);
-    else body.stream().pipe(req);
+    writeBody(req, body);
   });
-}
-
-// Pooled connections carry many requests; read the server's certificate once per connection.
-const serverFingerprints = new WeakMap<TLSSocket, string | undefined>();
-function serverFingerprint(socket: TLSSocket): string | undefined {
-  if (serverFingerprints.has(socket)) return serverFingerprints.get(socket);
-  const fp = socket.getPeerCertificate()?.fingerprint256?.replaceAll(':', '').toLowerCase();
-  serverFingerprints.set(socket, fp);
-  return fp;
 }

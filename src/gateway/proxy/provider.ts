@@ -5,11 +5,12 @@ import { formatXRoadId } from '../../kernel/ids/index.ts';
 import { findService, isAllowed } from '../access/access.ts';
 import { XRoadError, xroadErrors } from '../protocol/errors.ts';
 import { parseClientHeader, parseServicePath } from '../protocol/path.ts';
-import { type SpooledBody, spoolBody } from './body.ts';
+import { logBody, type SpooledBody, spoolBody, writeBody } from './body.ts';
 import { memberOf } from './conf-state.ts';
 import { pipeTo } from './consumer.ts';
 import { type RequestEvidence, type ResponseEvidence, signEvidence } from './evidence.ts';
 import { EVIDENCE_HEADER, passThroughHeaders, single } from './headers.ts';
+import { peerFingerprint } from './peer.ts';
 import { sendXRoadError } from './respond.ts';
 import { type GatewayRuntime, spoolOptions } from './runtime.ts';
 
@@ -160,10 +161,6 @@ async function handle(rt: GatewayRuntime, req: IncomingMessage, res: ServerRespo
   }
 }
 
-function logBody(body: SpooledBody) {
-  return body.buffer ? { body: body.buffer } : { bodyDigest: { sha256: body.sha256, size: body.size } };
-}
-
 function callBackend(
   rt: GatewayRuntime,
   backend: string,
@@ -195,17 +192,6 @@ function callBackend(
       ),
     );
     out.on('response', resolve);
-    if (body.size === 0) out.end();
-    else if (body.buffer) out.end(body.buffer);
-    else body.stream().pipe(out);
+    writeBody(out, body);
   });
-}
-
-// A TLS connection carries many requests; read its peer certificate once.
-const fingerprints = new WeakMap<TLSSocket, string | undefined>();
-function peerFingerprint(socket: TLSSocket): string | undefined {
-  if (fingerprints.has(socket)) return fingerprints.get(socket);
-  const fp = socket.getPeerCertificate()?.fingerprint256?.replaceAll(':', '').toLowerCase();
-  fingerprints.set(socket, fp);
-  return fp;
 }
