@@ -16,7 +16,7 @@ describe('console start page in a real browser', () => {
   beforeAll(async () => {
     const config = loadPlatformConfig(
       { ephemeral: true, dataDir: mkdtempSync(path.join(tmpdir(), 'lt-e2e-')), logLevel: 'warn' },
-      { 'console.port': 0, 'registry.port': 0, 'database.url': undefined },
+      { 'console.port': 0, 'registry.port': 0, 'gateways.basePort': 0, 'database.url': undefined },
     );
     federation = await startFederation(config);
     browser = await launchBrowser();
@@ -36,8 +36,14 @@ describe('console start page in a real browser', () => {
     await page.screenshot({ path: path.join(SCREENSHOTS, 'console-start.png') });
 
     await page.getByRole('link', { name: '/healthz' }).click();
-    const health = JSON.parse((await page.locator('body').textContent()) ?? '{}');
-    expect(health).toMatchObject({ status: 'ok', components: [{ name: 'registry', state: 'up' }] });
+    const health = JSON.parse((await page.locator('body').textContent()) ?? '{}') as {
+      status: string;
+      components: { name: string; state: string }[];
+    };
+    expect(health.status).toBe('ok');
+    expect(health.components[0]).toMatchObject({ name: 'registry', state: 'up' });
+    expect(health.components.filter((c) => c.name.startsWith('gateway ')).length).toBeGreaterThanOrEqual(5);
+    expect(health.components.every((c) => c.state === 'up')).toBe(true);
 
     // The registry's generated API description is readable in the browser too.
     await page.goto(`${federation.registry.registry.url}/openapi.json`);
