@@ -204,6 +204,43 @@ describe('two gateways over mutual TLS', () => {
     expect(withUser?.issue).toBe(personal['x-road-issue']);
   });
 
+  it('keeps operational records with the four timestamps, sizes and outcome', async () => {
+    const records = await f.consumer.runtime.operational.list({ limit: 1000 });
+    const ok = records.find((r) => r.succeeded && r.status === 200 && r.client_id === CLIENT);
+    expect(Number(ok?.response_size)).toBeGreaterThan(0);
+    expect(ok).toMatchObject({
+      side: 'consumer',
+      client_id: CLIENT,
+      service_id: 'VN/GOV/000.00.00.G01/population/citizens/v1',
+    });
+    for (const t of ['request_in_at', 'request_out_at', 'response_in_at', 'response_out_at'] as const) {
+      expect(ok?.[t], t).toBeInstanceOf(Date);
+    }
+    expect(records.some((r) => !r.succeeded && r.fault_type?.includes('AccessDenied'))).toBe(true);
+    const provider = await f.provider.runtime.operational.list({ limit: 1000 });
+    expect(provider.some((r) => r.side === 'provider' && r.succeeded)).toBe(true);
+  });
+
+  it('survives a client that sends half a body and hangs up, and keeps serving', async () => {
+    const { connect } = await import('node:net');
+    const url = new URL(f.consumer.consumerUrl);
+    await new Promise<void>((resolve) => {
+      const socket = connect(Number(url.port), url.hostname, () => {
+        socket.write(
+          `POST ${SERVICE_PATH}/uploads HTTP/1.1\r\nHost: x\r\nX-Road-Client: ${CLIENT}\r\nX-Road-UserId: VN1\r\nX-Road-Issue: x\r\nContent-Length: 100000\r\n\r\n${'a'.repeat(1000)}`,
+        );
+        setTimeout(() => {
+          socket.destroy();
+          resolve();
+        }, 100);
+      });
+    });
+    const res = await call(`${SERVICE_PATH}/citizens/${PID}`, {
+      headers: { 'x-road-client': CLIENT, ...personal },
+    });
+    expect(res.status).toBe(200);
+  });
+
   it('serves health publicly and metrics only with an admin key', async () => {
     for (const r of f.consumer.admin.routeTable) {
       const res = await fetch(`${f.consumer.adminUrl}${r.url}`, { method: r.method });

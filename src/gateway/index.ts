@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createServer as createHttpServerRaw, type Server } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
+import { Type } from '@sinclair/typebox';
 import type { Clock } from '../kernel/clock.ts';
 import type { Database } from '../kernel/db/database.ts';
 import type { ModuleMigrations } from '../kernel/db/migrate.ts';
@@ -22,6 +23,7 @@ import { renderXRoadError, XRoadError } from './protocol/errors.ts';
 import { consumerHandler } from './proxy/consumer.ts';
 import { EvidenceVerifier, loadSigner } from './proxy/evidence.ts';
 import { createMetrics } from './proxy/metrics.ts';
+import { OperationalLog } from './proxy/operational.ts';
 import { providerHandler } from './proxy/provider.ts';
 import {
   confTracker,
@@ -126,6 +128,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     bodyModes: options.bodyModes,
   });
   const metrics = createMetrics({ gateway: identity.gatewayId });
+  const operational = new OperationalLog(options.database.db as never, logger);
   const signer = loadSigner(options.signing.privateKeyPem, options.signing.certificatePem);
   const verifier = new EvidenceVerifier({ trustedRootsPem: [], revokedSerials: new Set() });
   const tracker = confTracker(globalconf, options.tls, verifier);
@@ -139,6 +142,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     verifier,
     tls: options.tls,
     log,
+    operational,
     metrics,
     limits,
     backends: new Map(Object.entries(options.backends ?? {})),
@@ -220,8 +224,26 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     },
     async (_req, reply) => health(runtime, options, reply),
   );
+  admin.get(
+    '/api/v1/operational-records',
+    {
+      schema: {
+        summary:
+          'Operational records of recent exchanges (newest first): client, service, status, sizes, the four timestamps',
+        querystring: Type.Object({
+          since: Type.Optional(Type.String({ format: 'date-time' })),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 100 })),
+        }),
+      },
+    },
+    async (req) =>
+      operational.list({
+        since: req.query.since ? new Date(req.query.since) : undefined,
+        limit: req.query.limit,
+      }),
+  );
   admin.get('/metrics', { schema: { summary: 'Prometheus metrics' } }, async (_req, reply) => {
-    updateGauges(runtime, options);
+    await updateGauges(runtime, options);
     reply.type(metrics.registry.contentType);
     return metrics.registry.metrics();
   });
@@ -269,6 +291,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       clearInterval(sealTimer);
       await Promise.all([closeServer(consumer), closeServer(provider), admin.close()]);
       tracker.close();
+      await operational.close();
       await log.seal().catch(() => {});
     },
   };
@@ -317,7 +340,8 @@ function adminAuthenticator(keys: string[]) {
   };
 }
 
-function updateGauges(rt: GatewayRuntime, options: GatewayOptions): void {
+async function updateGauges(rt: GatewayRuntime, options: GatewayOptions): Promise<void> {
+  rt.metrics.logBacklog.set((await rt.log.status()).unsealed);
   try {
     const conf = rt.state().conf;
     rt.metrics.configAge.set((rt.clock.now().getTime() - Date.parse(conf.generatedAt)) / 1000);

@@ -12,6 +12,7 @@ import { memberOf } from './conf-state.ts';
 import { type RequestEvidence, type ResponseEvidence, signEvidence } from './evidence.ts';
 import { CLIENT_KEY_HEADER, EVIDENCE_HEADER, passThroughHeaders, single } from './headers.ts';
 import { answerMetaService } from './metaservices.ts';
+import type { OperationalRecord } from './operational.ts';
 import { peerFingerprint } from './peer.ts';
 import { sendXRoadError } from './respond.ts';
 import { type GatewayRuntime, spoolOptions } from './runtime.ts';
@@ -26,19 +27,42 @@ import { type GatewayRuntime, spoolOptions } from './runtime.ts';
 export function consumerHandler(rt: GatewayRuntime) {
   return (req: HttpIncoming, res: ServerResponse): void => {
     const started = process.hrtime.bigint();
-    handle(rt, req, res).then(
-      () => rt.metrics.latency.observe({ side: 'consumer' }, Number(process.hrtime.bigint() - started) / 1e9),
+    const op: OperationalRecord = {
+      side: 'consumer',
+      method: req.method ?? 'GET',
+      path: req.url ?? '/',
+      clientId: single(req.headers, 'x-road-client'),
+      messageId: single(req.headers, 'x-road-id'),
+      succeeded: false,
+      requestInAt: rt.clock.now(),
+    };
+    handle(rt, req, res, op).then(
+      () => {
+        rt.metrics.latency.observe({ side: 'consumer' }, Number(process.hrtime.bigint() - started) / 1e9);
+        op.succeeded = !op.faultType;
+        op.responseOutAt = rt.clock.now();
+        rt.operational.record(op);
+      },
       (err) => {
         const e = err instanceof XRoadError ? err : xroadErrors.internal((err as Error).message);
         if (!(err instanceof XRoadError)) rt.logger.error({ err }, 'consumer side failed');
         rt.metrics.errors.inc({ side: 'consumer', type: e.type });
         sendXRoadError(rt, req, res, e);
+        op.faultType = e.type;
+        op.status = e.status;
+        op.responseOutAt = rt.clock.now();
+        rt.operational.record(op);
       },
     );
   };
 }
 
-async function handle(rt: GatewayRuntime, req: HttpIncoming, res: ServerResponse): Promise<void> {
+async function handle(
+  rt: GatewayRuntime,
+  req: HttpIncoming,
+  res: ServerResponse,
+  op: OperationalRecord,
+): Promise<void> {
   const url = req.url ?? '/';
   const meta = parseMetaServicePath(req.method ?? 'GET', url);
   if (meta) {
@@ -74,6 +98,7 @@ async function handle(rt: GatewayRuntime, req: HttpIncoming, res: ServerResponse
   const given = single(req.headers, 'x-road-id');
   const messageId = given ?? rt.random.uuid();
   const requestId = rt.random.uuid();
+  Object.assign(op, { messageId, requestId, clientId, serviceId: service.id });
   const body =
     req.method === 'GET' || req.method === 'HEAD'
       ? await drainEmpty(req)
@@ -129,6 +154,10 @@ async function handle(rt: GatewayRuntime, req: HttpIncoming, res: ServerResponse
       [EVIDENCE_HEADER]: signature,
       ...(body.size > 0 ? { 'content-length': String(body.size) } : {}),
     };
+    op.requestSize = body.size;
+    op.requestOutAt = rt.clock.now();
+    // Observed here so a failed write never goes unhandled; awaited before any answer.
+    requestLogged.catch(() => {});
     const answer = await forward(
       rt,
       gateways.flatMap((g) => g.addresses),
@@ -136,12 +165,19 @@ async function handle(rt: GatewayRuntime, req: HttpIncoming, res: ServerResponse
       url,
       headers,
       body,
-    );
+    ).catch(async (err) => {
+      await requestLogged;
+      throw err;
+    });
     try {
       const providerMember = memberOf(service.providerId);
+      op.responseInAt = rt.clock.now();
       const responseBody = await spoolBody(answer, spoolOptions(rt));
+      op.responseSize = responseBody.size;
+      op.status = answer.statusCode;
       try {
         const gatewayError = single(answer.headers, 'x-road-error');
+        if (gatewayError) op.faultType = gatewayError;
         let responseSignature: string | null = null;
         if (!gatewayError) {
           const { evidence: ev } = await rt.verifier.verify<ResponseEvidence>(

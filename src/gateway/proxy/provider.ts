@@ -10,6 +10,7 @@ import { memberOf } from './conf-state.ts';
 import { pipeTo } from './consumer.ts';
 import { type RequestEvidence, type ResponseEvidence, signEvidence } from './evidence.ts';
 import { EVIDENCE_HEADER, passThroughHeaders, single } from './headers.ts';
+import type { OperationalRecord } from './operational.ts';
 import { peerFingerprint } from './peer.ts';
 import { sendXRoadError } from './respond.ts';
 import { type GatewayRuntime, spoolOptions } from './runtime.ts';
@@ -23,8 +24,22 @@ import { type GatewayRuntime, spoolOptions } from './runtime.ts';
 export function providerHandler(rt: GatewayRuntime) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     const started = process.hrtime.bigint();
-    handle(rt, req, res).then(
-      () => rt.metrics.latency.observe({ side: 'provider' }, Number(process.hrtime.bigint() - started) / 1e9),
+    const op: OperationalRecord = {
+      side: 'provider',
+      method: req.method ?? 'GET',
+      path: req.url ?? '/',
+      clientId: single(req.headers, 'x-road-client'),
+      messageId: single(req.headers, 'x-road-id'),
+      succeeded: false,
+      requestInAt: rt.clock.now(),
+    };
+    handle(rt, req, res, op).then(
+      () => {
+        rt.metrics.latency.observe({ side: 'provider' }, Number(process.hrtime.bigint() - started) / 1e9);
+        op.succeeded = true;
+        op.responseOutAt = rt.clock.now();
+        rt.operational.record(op);
+      },
       (err) => {
         const e = err instanceof XRoadError ? err : xroadErrors.internal((err as Error).message);
         if (!(err instanceof XRoadError)) rt.logger.error({ err }, 'provider side failed');
@@ -35,12 +50,21 @@ export function providerHandler(rt: GatewayRuntime) {
           );
         rt.metrics.errors.inc({ side: 'provider', type: e.type });
         sendXRoadError(rt, req, res, e);
+        op.faultType = e.type;
+        op.status = e.status;
+        op.responseOutAt = rt.clock.now();
+        rt.operational.record(op);
       },
     );
   };
 }
 
-async function handle(rt: GatewayRuntime, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(
+  rt: GatewayRuntime,
+  req: IncomingMessage,
+  res: ServerResponse,
+  op: OperationalRecord,
+): Promise<void> {
   const state = rt.state();
   const fingerprint = peerFingerprint(req.socket as TLSSocket);
   const peerGateway = fingerprint ? state.gatewayByFingerprint.get(fingerprint) : undefined;
@@ -95,7 +119,9 @@ async function handle(rt: GatewayRuntime, req: IncomingMessage, res: ServerRespo
   if (!rt.remember(clientId, messageId))
     throw xroadErrors.replay(`message ${messageId} from ${clientId} was already received`);
 
+  Object.assign(op, { clientId, serviceId: service.id, requestId: evidence.requestId });
   const body = await spoolBody(req, spoolOptions(rt));
+  op.requestSize = body.size;
   try {
     if (body.sha256 !== evidence.bodySha256)
       throw xroadErrors.signatureInvalid('the body differs from the one signed');
@@ -120,6 +146,7 @@ async function handle(rt: GatewayRuntime, req: IncomingMessage, res: ServerRespo
     });
     requestLogged.catch(() => {});
 
+    op.requestOutAt = rt.clock.now();
     const answer = await callBackend(rt, backend, req, servicePath, body, messageId, clientId).catch(
       async (err) => {
         await requestLogged;
@@ -127,7 +154,10 @@ async function handle(rt: GatewayRuntime, req: IncomingMessage, res: ServerRespo
       },
     );
     try {
+      op.responseInAt = rt.clock.now();
       const responseBody = await spoolBody(answer, spoolOptions(rt));
+      op.responseSize = responseBody.size;
+      op.status = answer.statusCode;
       try {
         const status = answer.statusCode ?? 502;
         const response: ResponseEvidence = {

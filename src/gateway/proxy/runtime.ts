@@ -8,6 +8,7 @@ import { xroadErrors } from '../protocol/errors.ts';
 import { buildConfState, type ConfState } from './conf-state.ts';
 import type { EvidenceVerifier, Signer } from './evidence.ts';
 import type { GatewayMetrics } from './metrics.ts';
+import type { OperationalLog } from './operational.ts';
 
 /** Everything the two proxy sides share at run time. */
 export interface GatewayIdentity {
@@ -52,6 +53,7 @@ export interface GatewayRuntime {
   verifier: EvidenceVerifier;
   tls: TlsMaterial;
   log: MessageLog;
+  operational: OperationalLog;
   metrics: GatewayMetrics;
   limits: ProxyLimits;
   /** Service id (with version when it has one) → backend base URL, for services this gateway provides. */
