@@ -26,6 +26,8 @@ export function registerUp(program: Command, common: (c: Command) => Command): v
         gatewayBasePort?: number;
       },
     ) => {
+      // The demo prints its own summary; per-request logs would bury it. Ask with --log-level info.
+      if (!flags.logLevel && !process.env['LIENTHONG_LOG_LEVEL']) flags.logLevel = 'warn';
       const config = loadPlatformConfig(flags, {
         'console.port': flags.consolePort,
         'registry.port': flags.registryPort,
