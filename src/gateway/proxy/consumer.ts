@@ -14,7 +14,7 @@ import { CLIENT_KEY_HEADER, EVIDENCE_HEADER, passThroughHeaders, single } from '
 import { answerMetaService } from './metaservices.ts';
 import type { OperationalRecord } from './operational.ts';
 import { peerFingerprint } from './peer.ts';
-import { sendXRoadError } from './respond.ts';
+import { proxyHandler } from './pipeline.ts';
 import { type GatewayRuntime, spoolOptions } from './runtime.ts';
 
 /**
@@ -25,36 +25,7 @@ import { type GatewayRuntime, spoolOptions } from './runtime.ts';
  * answer → log → answer.
  */
 export function consumerHandler(rt: GatewayRuntime) {
-  return (req: HttpIncoming, res: ServerResponse): void => {
-    const started = process.hrtime.bigint();
-    const op: OperationalRecord = {
-      side: 'consumer',
-      method: req.method ?? 'GET',
-      path: req.url ?? '/',
-      clientId: single(req.headers, 'x-road-client'),
-      messageId: single(req.headers, 'x-road-id'),
-      succeeded: false,
-      requestInAt: rt.clock.now(),
-    };
-    handle(rt, req, res, op).then(
-      () => {
-        rt.metrics.latency.observe({ side: 'consumer' }, Number(process.hrtime.bigint() - started) / 1e9);
-        op.succeeded = !op.faultType;
-        op.responseOutAt = rt.clock.now();
-        rt.operational.record(op);
-      },
-      (err) => {
-        const e = err instanceof XRoadError ? err : xroadErrors.internal((err as Error).message);
-        if (!(err instanceof XRoadError)) rt.logger.error({ err }, 'consumer side failed');
-        rt.metrics.errors.inc({ side: 'consumer', type: e.type });
-        sendXRoadError(rt, req, res, e);
-        op.faultType = e.type;
-        op.status = e.status;
-        op.responseOutAt = rt.clock.now();
-        rt.operational.record(op);
-      },
-    );
-  };
+  return proxyHandler(rt, 'consumer', handle);
 }
 
 async function handle(

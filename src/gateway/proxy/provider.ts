@@ -12,7 +12,7 @@ import { type RequestEvidence, type ResponseEvidence, signEvidence } from './evi
 import { EVIDENCE_HEADER, passThroughHeaders, single } from './headers.ts';
 import type { OperationalRecord } from './operational.ts';
 import { peerFingerprint } from './peer.ts';
-import { sendXRoadError } from './respond.ts';
+import { proxyHandler } from './pipeline.ts';
 import { type GatewayRuntime, spoolOptions } from './runtime.ts';
 
 /**
@@ -22,41 +22,7 @@ import { type GatewayRuntime, spoolOptions } from './runtime.ts';
  * answer → log → answer. Nothing reaches the backend before all checks pass.
  */
 export function providerHandler(rt: GatewayRuntime) {
-  return (req: IncomingMessage, res: ServerResponse): void => {
-    const started = process.hrtime.bigint();
-    const op: OperationalRecord = {
-      side: 'provider',
-      method: req.method ?? 'GET',
-      path: req.url ?? '/',
-      clientId: single(req.headers, 'x-road-client'),
-      messageId: single(req.headers, 'x-road-id'),
-      succeeded: false,
-      requestInAt: rt.clock.now(),
-    };
-    handle(rt, req, res, op).then(
-      () => {
-        rt.metrics.latency.observe({ side: 'provider' }, Number(process.hrtime.bigint() - started) / 1e9);
-        op.succeeded = true;
-        op.responseOutAt = rt.clock.now();
-        rt.operational.record(op);
-      },
-      (err) => {
-        const e = err instanceof XRoadError ? err : xroadErrors.internal((err as Error).message);
-        if (!(err instanceof XRoadError)) rt.logger.error({ err }, 'provider side failed');
-        else
-          rt.logger.info(
-            { type: e.type, msg: e.message, client: single(req.headers, 'x-road-client') },
-            'request refused',
-          );
-        rt.metrics.errors.inc({ side: 'provider', type: e.type });
-        sendXRoadError(rt, req, res, e);
-        op.faultType = e.type;
-        op.status = e.status;
-        op.responseOutAt = rt.clock.now();
-        rt.operational.record(op);
-      },
-    );
-  };
+  return proxyHandler(rt, 'provider', handle);
 }
 
 async function handle(
