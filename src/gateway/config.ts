@@ -25,7 +25,13 @@ export const GatewayConfig = Type.Object({
   keyPassphraseEnv: Type.Optional(
     Type.String({ description: 'Environment variable holding the key passphrase' }),
   ),
-  consumer: Listen(8443),
+  consumer: Listen(8080),
+  consumerTls: Type.Optional(
+    Type.Object({
+      certificateFile: Type.String({ description: "The consumer listener's HTTPS certificate" }),
+      keyFile: Type.String(),
+    }),
+  ),
   provider: Listen(5500),
   admin: Listen(5588),
   adminKeySha256: Type.Array(Type.String({ pattern: '^[0-9a-f]{64}$' }), { default: [] }),

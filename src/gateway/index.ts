@@ -62,7 +62,11 @@ export interface GatewayOptions {
   tls: TlsMaterial;
   /** The member's signing certificate and key. */
   signing: { certificatePem: string; privateKeyPem: string };
-  consumer: Listen;
+  /**
+   * Where information systems call. Plain HTTP on a local address, or HTTPS with this
+   * certificate; information systems registered with client certificates must then present them.
+   */
+  consumer: Listen & { tls?: { certificatePem: string; privateKeyPem: string } | undefined };
   provider: Listen;
   admin: Listen;
   /** API keys (SHA-256 hex) allowed to read /metrics and the management API. */
@@ -158,10 +162,27 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     );
   }
 
-  const consumer = createHttpServerRaw(
-    { maxHeaderSize: 32 * 1024, requestTimeout: 120_000, headersTimeout: 30_000, keepAliveTimeout: 30_000 },
-    consumerHandler(runtime),
-  );
+  const serverLimits = {
+    maxHeaderSize: 32 * 1024,
+    requestTimeout: 120_000,
+    headersTimeout: 30_000,
+    keepAliveTimeout: 30_000,
+  };
+  const consumerTls = options.consumer.tls;
+  // Information systems' certificates are self-issued and pinned by fingerprint per subsystem,
+  // so the TLS layer asks for one without judging it; the pipeline checks it against the client.
+  const consumer: Server = consumerTls
+    ? createHttpsServer(
+        {
+          ...serverLimits,
+          cert: consumerTls.certificatePem,
+          key: consumerTls.privateKeyPem,
+          requestCert: true,
+          rejectUnauthorized: false,
+        },
+        consumerHandler(runtime),
+      )
+    : createHttpServerRaw(serverLimits, consumerHandler(runtime));
   let trustedCas = initial.trustedRootsPem.join('\n');
   const tlsOptions = () => ({
     cert: options.tls.certificatePem,
@@ -248,7 +269,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     return metrics.registry.metrics();
   });
 
-  await listen(consumer, options.consumer);
+  await listen(consumer, { host: options.consumer.host, port: options.consumer.port });
   await listen(provider, options.provider);
   await admin.listen(options.admin);
 
@@ -277,7 +298,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   return {
     identity,
-    consumerUrl: urlOf('http', consumer, options.consumer.host),
+    consumerUrl: urlOf(consumerTls ? 'https' : 'http', consumer, options.consumer.host),
     providerUrl: urlOf('https', provider, options.provider.host),
     adminUrl: `http://${options.admin.host}:${(admin.server.address() as { port: number }).port}`,
     log,

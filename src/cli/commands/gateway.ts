@@ -96,7 +96,15 @@ export function registerGateway(program: Command): void {
           certificatePem: readFileSync(resolve(config.signing.certificateFile), 'utf8'),
           privateKeyPem: await readKey(resolve(config.signing.keyFile), config.keyPassphraseEnv),
         },
-        consumer: config.consumer,
+        consumer: {
+          ...config.consumer,
+          tls: config.consumerTls
+            ? {
+                certificatePem: readFileSync(resolve(config.consumerTls.certificateFile), 'utf8'),
+                privateKeyPem: await readKey(resolve(config.consumerTls.keyFile), config.keyPassphraseEnv),
+              }
+            : undefined,
+        },
         provider: config.provider,
         admin: config.admin,
         adminKeySha256: config.adminKeySha256,

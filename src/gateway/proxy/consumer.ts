@@ -52,6 +52,7 @@ async function handle(
   if (!local || !self?.clients.includes(clientId)) throw xroadErrors.unknownClient(clientId);
   if (local.apiKeySha256)
     checkClientKey(single(req.headers, CLIENT_KEY_HEADER), local.apiKeySha256, clientId);
+  if (local.certificateSha256?.length) checkClientCertificate(req, local.certificateSha256, clientId);
 
   const serviceNoVersion = target.serviceId;
   const service = findService(state.access, serviceNoVersion);
@@ -211,6 +212,19 @@ async function drainEmpty(req: HttpIncoming): Promise<SpooledBody> {
     return EMPTY_BODY;
   }
   return spoolBody(req);
+}
+
+/** An information system registered with certificates must present one of them over TLS. */
+function checkClientCertificate(req: HttpIncoming, allowed: string[], clientId: string): void {
+  const socket = req.socket as TLSSocket;
+  const fingerprint = socket.encrypted ? peerFingerprint(socket) : undefined;
+  if (!fingerprint || !allowed.includes(fingerprint)) {
+    throw new XRoadError(
+      'Client.InvalidClientIdentifier',
+      `Information system ${clientId} must connect over HTTPS with its registered client certificate.`,
+      401,
+    );
+  }
 }
 
 function checkClientKey(given: string | undefined, expectedSha256: string, clientId: string): void {

@@ -32,6 +32,11 @@ export interface LocalClient {
   id: string;
   /** SHA-256 (hex) of the API key this information system must send; absent: none needed. */
   apiKeySha256?: string | undefined;
+  /**
+   * SHA-256 fingerprints (hex) of the TLS client certificates this information system may present
+   * on the HTTPS consumer listener; when given, a request must come over TLS with one of them.
+   */
+  certificateSha256?: string[] | undefined;
 }
 
 export interface ProxyLimits {
