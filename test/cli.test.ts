@@ -72,8 +72,12 @@ describe('lienthong CLI', { timeout: 180_000 }, () => {
     expect(res.code).toBe(2);
     expect(res.stderr).toContain('config.invalid');
     expect(res.stderr).toContain('LIENTHONG_REGISTRY_PORT must be a number');
-    const prod = await run(['migrate'], { LIENTHONG_MODE: 'production', LIENTHONG_CA_PASSPHRASE: '' });
+    const prod = await run(['registry', 'serve', '--ephemeral'], {
+      LIENTHONG_MODE: 'production',
+      LIENTHONG_CA_PASSPHRASE: '',
+    });
     expect(prod.stderr).toContain('config.production_incomplete');
+    expect(prod.stderr).toContain('LIENTHONG_CA_PASSPHRASE');
   });
 
   it('`up` serves /healthz on the console address, and the registry CLI works against it', async () => {

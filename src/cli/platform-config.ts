@@ -95,7 +95,12 @@ export interface CommonFlags {
   logLevel?: string;
 }
 
-export function loadPlatformConfig(flags: CommonFlags, extra: Record<string, unknown> = {}): PlatformConfig {
+export function loadPlatformConfig(
+  flags: CommonFlags,
+  extra: Record<string, unknown> = {},
+  /** Commands that never unlock the CA (migrate) need not be given its passphrase. */
+  needs: { ca?: boolean } = {},
+): PlatformConfig {
   const config = loadConfig(PlatformConfig, {
     file: flags.config,
     bindings: ENV_BINDINGS,
@@ -109,7 +114,9 @@ export function loadPlatformConfig(flags: CommonFlags, extra: Record<string, unk
   });
   if (config.mode === 'production') {
     const missing: string[] = [];
-    if (!config.registry.caPassphrase) missing.push('registry.caPassphrase (LIENTHONG_CA_PASSPHRASE)');
+    if (needs.ca !== false && !config.registry.caPassphrase) {
+      missing.push('registry.caPassphrase (LIENTHONG_CA_PASSPHRASE)');
+    }
     if (config.registry.caPassphrase === DEMO_CA_PASSPHRASE)
       missing.push('registry.caPassphrase must not be the demo passphrase');
     if (config.ephemeral) missing.push('ephemeral must be false: production data must survive a restart');

@@ -10,7 +10,7 @@ export function registerMigrate(program: Command, common: (c: Command) => Comman
       .description('Apply pending database migrations of every component (also done at start-up)')
       .option('--component <name>', `only this component (${components.join(', ')})`),
   ).action(async (flags: CommonFlags & { component?: string }) => {
-    const config = loadPlatformConfig(flags);
+    const config = loadPlatformConfig(flags, {}, { ca: false });
     const { migrate } = await import('../../kernel/db/migrate.ts');
     const { COMPONENT_MIGRATIONS, openComponentDatabase } = await import('../federation.ts');
     const names = flags.component ? [flags.component] : Object.keys(COMPONENT_MIGRATIONS);
