@@ -66,6 +66,13 @@ export const GatewayConfig = Type.Object({
   dataDir: Type.String({ default: '.data' }),
   databaseUrl: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   sealIntervalSeconds: Type.Integer({ minimum: 1, default: 60 }),
+  archive: Type.Optional(
+    Type.Object({
+      dir: Type.String({ description: 'Where archive files are written (relative to this file)' }),
+      keepDays: Type.Integer({ minimum: 1, default: 30, description: 'Days records stay in the database' }),
+      intervalMinutes: Type.Integer({ minimum: 1, default: 60 }),
+    }),
+  ),
   logLevel: Type.String({ default: 'info' }),
 });
 export type GatewayConfig = Static<typeof GatewayConfig>;

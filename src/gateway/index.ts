@@ -12,6 +12,7 @@ import { createHttpServer, type HttpServer, type Principal } from '../kernel/htt
 import type { Logger } from '../kernel/log.ts';
 import { describeCertificate } from '../kernel/pki/index.ts';
 import type { Random } from '../kernel/random.ts';
+import { type ArchivePolicy, archiveAndPurge, scheduleArchiving } from './archiver.ts';
 import {
   type BodyModePolicy,
   createMessageLog,
@@ -78,6 +79,8 @@ export interface GatewayOptions {
   limits?: Partial<ProxyLimits> | undefined;
   /** How often unsealed log records are sealed (default 60 s, as X-Road batches). */
   sealIntervalMs?: number | undefined;
+  /** Export sealed records to archive files and purge old ones (X-Road: keep 30 days). */
+  archive?: (ArchivePolicy & { intervalMs?: number | undefined }) | undefined;
 }
 
 export interface RunningGateway {
@@ -295,6 +298,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     log.seal().catch((err) => logger.error({ err }, 'sealing the message log failed'));
   }, options.sealIntervalMs ?? 60_000);
   sealTimer.unref();
+  const archiving = options.archive
+    ? scheduleArchiving(
+        () => archiveAndPurge(log, options.database.db, options.clock, options.archive!),
+        logger,
+        options.archive.intervalMs ?? 3_600_000,
+      )
+    : null;
 
   return {
     identity,
@@ -310,6 +320,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       closing = true;
       clearInterval(refreshTimer);
       clearInterval(sealTimer);
+      archiving?.stop();
       await Promise.all([closeServer(consumer), closeServer(provider), admin.close()]);
       tracker.close();
       await operational.close();

@@ -112,6 +112,13 @@ export function registerGateway(program: Command): void {
         localClients: config.clients,
         bodyModes: config.bodyModes,
         sealIntervalMs: config.sealIntervalSeconds * 1000,
+        archive: config.archive
+          ? {
+              dir: resolve(config.archive.dir),
+              keepDays: config.archive.keepDays,
+              intervalMs: config.archive.intervalMinutes * 60_000,
+            }
+          : undefined,
       });
       process.stdout.write(
         `Gateway ${gw.identity.gatewayId}\n  consumer ${gw.consumerUrl}\n  provider ${gw.providerUrl}\n  admin    ${gw.adminUrl} (/healthz, /metrics)\n`,
