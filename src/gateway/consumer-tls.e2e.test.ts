@@ -2,6 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { request } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT, SERVICE_PATH, startTwoGateways, type TwoGateways } from '../../test/support/gateways.ts';
+import type { ManualClock } from '../kernel/clock.ts';
 import { createRootCa } from '../kernel/pki/index.ts';
 
 // Self-issued certificates, as information systems have: the gateway pins them by fingerprint.
@@ -73,5 +74,24 @@ describe('HTTPS consumer side with information-system client certificates', () =
       await selfSigned('intruder'),
     );
     expect(other).toEqual({ status: 401, type: 'Client.InvalidClientIdentifier' });
+  });
+
+  it('keeps exchanging data while the registry is down, from its verified copy of the configuration', async () => {
+    await f.t.registry.app.close();
+    await expect(f.consumer.refreshConfiguration()).rejects.toMatchObject({ code: 'globalconf.unreachable' });
+    const res = await get(
+      `${f.consumer.consumerUrl}${SERVICE_PATH}/citizens/022185000123`,
+      headers,
+      registered,
+    );
+    expect(res.status).toBe(200);
+    // Once that copy expires the gateway refuses rather than route on stale facts.
+    (f.t.clock as ManualClock).advance(601_000);
+    const stale = await get(
+      `${f.consumer.consumerUrl}${SERVICE_PATH}/citizens/022185000123`,
+      headers,
+      registered,
+    );
+    expect(stale).toEqual({ status: 503, type: 'Server.ClientProxy.OutdatedGlobalConf' });
   });
 });
