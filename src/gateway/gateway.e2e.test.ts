@@ -241,6 +241,25 @@ describe('two gateways over mutual TLS', () => {
     expect(res.status).toBe(200);
   });
 
+  it('cuts off a caller that stalls in the middle of its body with a 408 X-Road error', async () => {
+    const { connect } = await import('node:net');
+    const url = new URL(f.consumer.consumerUrl);
+    const answer = await new Promise<string>((resolve) => {
+      let received = '';
+      const socket = connect(Number(url.port), url.hostname, () => {
+        socket.write(
+          `POST ${SERVICE_PATH}/uploads HTTP/1.1\r\nHost: x\r\nX-Road-Client: ${CLIENT}\r\nX-Road-UserId: VN1\r\nX-Road-Issue: x\r\nContent-Length: 100\r\n\r\nab`,
+        );
+      });
+      socket.on('data', (d) => {
+        received += d;
+      });
+      socket.on('close', () => resolve(received));
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    expect(answer).toContain('X-Road-Error: Client.BadRequest');
+  }, 30_000);
+
   it('serves health publicly and metrics only with an admin key', async () => {
     for (const r of f.consumer.admin.routeTable) {
       const res = await fetch(`${f.consumer.adminUrl}${r.url}`, { method: r.method });

@@ -125,6 +125,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     maxBodySize: 110 * 1024 * 1024,
     upstreamTimeoutMs: 30_000,
     maxClockSkewMs: 60_000,
+    requestTimeoutMs: 120_000,
+    headersTimeoutMs: 30_000,
     ...options.limits,
   };
   const log = createMessageLog({
@@ -165,11 +167,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     );
   }
 
+  // Slow or stalled callers are cut off (408) instead of holding connections and memory.
   const serverLimits = {
     maxHeaderSize: 32 * 1024,
-    requestTimeout: 120_000,
-    headersTimeout: 30_000,
+    requestTimeout: limits.requestTimeoutMs,
+    headersTimeout: Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs),
     keepAliveTimeout: 30_000,
+    connectionsCheckingInterval: Math.min(1000, limits.requestTimeoutMs),
   };
   const consumerTls = options.consumer.tls;
   // Information systems' certificates are self-issued and pinned by fingerprint per subsystem,
@@ -196,13 +200,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     minVersion: 'TLSv1.2' as const,
   });
   const provider: HttpsServer = createHttpsServer(
-    {
-      ...tlsOptions(),
-      maxHeaderSize: 32 * 1024,
-      requestTimeout: 120_000,
-      headersTimeout: 30_000,
-      keepAliveTimeout: 30_000,
-    },
+    { ...tlsOptions(), ...serverLimits },
     providerHandler(runtime),
   );
   for (const server of [consumer, provider] as Server[]) {

@@ -198,7 +198,7 @@ export async function startGatewayPair(options: PairOptions): Promise<TwoGateway
       consumer: { host: '127.0.0.1', port: 0 },
       provider: { host: '127.0.0.1', port: 0 },
       admin: { host: '127.0.0.1', port: 0 },
-      limits: { upstreamTimeoutMs: 5000 },
+      limits: { upstreamTimeoutMs: 5000, requestTimeoutMs: 8000, headersTimeoutMs: 8000 },
       ...extra,
       ...overrides,
     });

@@ -46,6 +46,10 @@ export interface ProxyLimits {
   upstreamTimeoutMs: number;
   /** Allowed difference between a message's signing time and ours. */
   maxClockSkewMs: number;
+  /** A caller must deliver its whole request (headers and body) within this time. */
+  requestTimeoutMs: number;
+  /** … and its headers within this time. */
+  headersTimeoutMs: number;
 }
 
 export interface GatewayRuntime {
