@@ -1,10 +1,19 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { CLIENT, SERVICE_PATH, startGatewayPair } from '../gateway/demo/gateway-pair.ts';
-import { GATEWAY_MIGRATIONS } from '../gateway/index.ts';
-import type { MessageLogTables } from '../gateway/messagelog/index.ts';
+import pg from 'pg';
+import {
+  CLIENT,
+  CONSUMER_MEMBER,
+  type PairFederation,
+  PROVIDER_MEMBER,
+  prepareGatewayPair,
+  SERVICE_ID,
+  SERVICE_PATH,
+} from '../gateway/demo/gateway-pair.ts';
 import { systemClock } from '../kernel/clock.ts';
 import { openDatabase } from '../kernel/db/database.ts';
 import { migrate } from '../kernel/db/migrate.ts';
@@ -12,14 +21,15 @@ import { silentLogger } from '../kernel/log.ts';
 import { systemRandom } from '../kernel/random.ts';
 import { createApiKey } from '../registry/auth.ts';
 import { SYSTEM_ACTOR } from '../registry/context.ts';
-import { REGISTRY_MIGRATIONS, startRegistry } from '../registry/index.ts';
+import { REGISTRY_MIGRATIONS, type RunningRegistry, startRegistry } from '../registry/index.ts';
 import type { RegistryTables } from '../registry/registry.db.ts';
+import { freePort, type GatewayProcess, launchGatewayProcess } from './gateway-process.ts';
 import type { LoadResult, LoadSpec } from './load.ts';
 
 /**
  * `lienthong bench gateway`: the same load, once straight at a backend and once through two
  * gateways (mutual TLS, signing and verification both ways, four durable message-log records
- * per exchange), in one run on one machine.
+ * per exchange), in one run on one machine. Each gateway runs in its own process, as deployed.
  */
 export interface GatewayBenchOptions {
   concurrency: number;
@@ -45,6 +55,8 @@ export interface GatewayBenchResult {
   errors: number;
   first_error: string | null;
   log_records: number;
+  /** Both gateways' message logs passed `lienthong log verify` after the run. */
+  logs_verified: boolean;
 }
 
 const BODY = JSON.stringify({
@@ -56,52 +68,77 @@ const BODY = JSON.stringify({
 export async function runGatewayBench(options: GatewayBenchOptions): Promise<GatewayBenchResult> {
   const progress = options.onProgress ?? (() => {});
   const dataDir = mkdtempSync(path.join(tmpdir(), 'lt-bench-gw-'));
-  const suffix = Math.random().toString(36).slice(2, 8);
-  progress('starting the registry and two gateways');
-  // Durable: PostgreSQL when given, else embedded databases on disk (not in memory).
-  const open = <DB>(component: string) =>
-    openDatabase<DB>({
-      component: `bench_${component}_${suffix}`,
-      url: options.databaseUrl,
-      dataDir,
-      store: 'bench',
-    });
-  const regDb = await open<RegistryTables>('registry');
-  await migrate(regDb.db as never, [REGISTRY_MIGRATIONS]);
-  const clock = systemClock;
-  const registry = await startRegistry({
-    database: regDb,
-    clock,
-    random: systemRandom,
-    logger: silentLogger,
-    instance: 'VN',
-    host: '127.0.0.1',
-    port: 0,
-    ca: { passphrase: 'benchmark passphrase' },
-    refreshSeconds: 3600,
-    validitySeconds: 7200,
+  // A database of its own on the server, dropped at the end; else embedded stores on disk.
+  const scratch = options.databaseUrl ? await createScratchDatabase(options.databaseUrl) : null;
+  const databaseUrl = scratch?.url;
+  const processes: GatewayProcess[] = [];
+  progress('starting the registry');
+  const regDb = await openDatabase<RegistryTables>({
+    component: 'registry',
+    url: databaseUrl,
+    dataDir: path.join(dataDir, 'registry'),
   });
-  const operator = await createApiKey(registry.ctx, SYSTEM_ACTOR, { name: 'bench', role: 'operator' });
-  const call = async (method: string, p: string, body?: unknown) => {
-    const res = await fetch(`${registry.url}${p}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${operator.key}`,
-        ...(body ? { 'content-type': 'application/json' } : {}),
-      },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    return { status: res.status, body: (await res.json()) as unknown };
-  };
-  const pair = await startGatewayPair({
-    registry: { registry, clock, call, close: async () => {} },
-    openDatabase: async (component) => {
-      const db = await open<MessageLogTables>(component);
-      await migrate(db.db as never, GATEWAY_MIGRATIONS);
-      return db;
-    },
-  });
+  let registry: RunningRegistry | null = null;
+  let backend: PairFederation['backend'] | null = null;
   try {
+    await migrate(regDb.db as never, [REGISTRY_MIGRATIONS]);
+    const clock = systemClock;
+    registry = await startRegistry({
+      database: regDb,
+      clock,
+      random: systemRandom,
+      logger: silentLogger,
+      instance: 'VN',
+      host: '127.0.0.1',
+      port: 0,
+      ca: { passphrase: 'benchmark passphrase' },
+      refreshSeconds: 3600,
+      validitySeconds: 7200,
+    });
+    const running = registry;
+    const operator = await createApiKey(running.ctx, SYSTEM_ACTOR, { name: 'bench', role: 'operator' });
+    const call = async (method: string, p: string, body?: unknown) => {
+      const res = await fetch(`${running.url}${p}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${operator.key}`,
+          ...(body ? { 'content-type': 'application/json' } : {}),
+        },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      return { status: res.status, body: (await res.json()) as unknown };
+    };
+    const fed = await prepareGatewayPair(
+      { registry: running, clock, call, close: async () => {} },
+      { keepRequests: false },
+    );
+    backend = fed.backend;
+    const ports = { provider: await freePort(), consumer: await freePort() };
+    await fed.setAddress(PROVIDER_MEMBER, `https://127.0.0.1:${ports.provider}`);
+    await fed.setAddress(CONSUMER_MEMBER, `https://127.0.0.1:${ports.consumer}`);
+    await running.publish();
+    progress('starting two gateways, each in its own process (lienthong gateway serve)');
+    const [provider, consumer] = await Promise.all([
+      launchGatewayProcess({
+        dir: path.join(dataDir, 'provider'),
+        memberCode: PROVIDER_MEMBER,
+        keys: fed.keys.provider,
+        anchor: fed.anchor,
+        providerPort: ports.provider,
+        databaseUrl,
+        backends: { [SERVICE_ID]: fed.backend.url },
+      }),
+      launchGatewayProcess({
+        dir: path.join(dataDir, 'consumer'),
+        memberCode: CONSUMER_MEMBER,
+        keys: fed.keys.consumer,
+        anchor: fed.anchor,
+        providerPort: ports.consumer,
+        databaseUrl,
+        clients: [{ id: CLIENT }],
+      }),
+    ]);
+    processes.push(provider, consumer);
     const common = {
       method: 'POST' as const,
       body: BODY,
@@ -112,7 +149,7 @@ export async function runGatewayBench(options: GatewayBenchOptions): Promise<Gat
     progress(`direct: ${options.concurrency} concurrent callers for ${options.durationMs / 1000} s`);
     const direct = await inWorker({
       ...common,
-      url: pair.backend.url,
+      url: fed.backend.url,
       path: '/uploads',
       headers: { 'content-type': 'application/json' },
     });
@@ -121,7 +158,7 @@ export async function runGatewayBench(options: GatewayBenchOptions): Promise<Gat
     );
     const gateway = await inWorker({
       ...common,
-      url: pair.consumer.consumerUrl,
+      url: consumer.consumerUrl,
       path: `${SERVICE_PATH}/uploads`,
       headers: {
         'content-type': 'application/json',
@@ -130,7 +167,9 @@ export async function runGatewayBench(options: GatewayBenchOptions): Promise<Gat
         'x-road-issue': 'HS-2026-000123',
       },
     });
-    const status = await pair.consumer.log.status();
+    progress('stopping the gateways and verifying both message logs');
+    await Promise.all(processes.map((g) => g.stop()));
+    const logs = await Promise.all(processes.map((g) => verifyGatewayLog(g.configFile)));
     return {
       machine: {
         cpu: cpus()[0]?.model ?? 'unknown',
@@ -152,18 +191,68 @@ export async function runGatewayBench(options: GatewayBenchOptions): Promise<Gat
       added_p50_ms: round(gateway.p50 - direct.p50, 2),
       errors: direct.errors + gateway.errors,
       first_error: direct.firstError ?? gateway.firstError,
-      log_records: status.lastSeq,
+      log_records: logs[1]!.records,
+      logs_verified: logs.every((l) => l.ok),
     };
   } finally {
     progress('stopping');
-    await pair.consumer.close();
-    await pair.provider.close();
-    await new Promise((r) => pair.backend.server.close(r));
-    for (const d of pair.databases) await d.close();
-    await registry.close();
+    await Promise.all(processes.map((g) => g.stop()));
+    if (backend) await new Promise((r) => backend?.server.close(r));
+    await registry?.close();
     await regDb.close();
+    await scratch?.drop();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** `lienthong log verify` on a stopped gateway's database: every record chained and sealed. */
+async function verifyGatewayLog(configFile: string): Promise<{ ok: boolean; records: number }> {
+  const out = await new Promise<string>((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [
+        fileURLToPath(new URL('../../bin/lienthong.js', import.meta.url)),
+        'log',
+        'verify',
+        '-c',
+        configFile,
+        '--json',
+      ],
+      { maxBuffer: 16 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        // Exit code 3 means "verified, and it failed": still a JSON answer to report.
+        if (err && err.code !== 3) reject(new Error(`log verify failed: ${stderr || err.message}`));
+        else resolve(stdout);
+      },
+    );
+  });
+  const result = JSON.parse(out) as { ok: boolean; records: number };
+  return { ok: result.ok, records: result.records };
+}
+
+async function createScratchDatabase(url: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `lienthong_bench_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 6)}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const scratch = new URL(url);
+  scratch.pathname = `/${name}`;
+  return {
+    url: scratch.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      try {
+        await c.query(`drop database if exists ${name} with (force)`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
 }
 
 function inWorker(spec: LoadSpec): Promise<LoadResult> {

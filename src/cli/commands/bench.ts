@@ -72,6 +72,7 @@ export function registerBench(program: Command): void {
           ['Added p50', `${r.added_p50_ms} ms (target ≤ 2 ms)`],
           ['Errors', `${r.errors}${r.first_error ? ` (first: ${r.first_error})` : ''}`],
           ['Consumer log records', String(r.log_records)],
+          ['Both message logs verified', r.logs_verified ? 'yes' : 'NO'],
         ])}\n`,
       );
     });

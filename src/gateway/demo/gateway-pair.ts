@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Database } from '../../kernel/db/database.ts';
+import type { ConfigurationAnchor } from '../../kernel/globalconf/index.ts';
 import { type Logger, silentLogger } from '../../kernel/log.ts';
 import { createCsr, generateKeyPair } from '../../kernel/pki/index.ts';
 import { systemRandom } from '../../kernel/random.ts';
@@ -48,9 +49,33 @@ export interface TwoGateways {
   close(): Promise<void>;
 }
 
-export async function startGatewayPair(options: PairOptions): Promise<TwoGateways> {
-  const t = options.registry;
-  const overrides = options.gateway ?? {};
+/** Keys and certificates of one gateway, issued by the registry's CA. */
+export interface GatewayKeys {
+  tls: { certificatePem: string; privateKeyPem: string };
+  signing: { certificatePem: string; privateKeyPem: string };
+}
+
+/** The registry side of the pair, ready for two gateways to start (in this process or not). */
+export interface PairFederation {
+  anchor: ConfigurationAnchor;
+  backend: TwoGateways['backend'];
+  keys: { provider: GatewayKeys; consumer: GatewayKeys };
+  /** Records where a gateway's provider side listens, as its operator would. */
+  setAddress(memberCode: string, providerUrl: string): Promise<void>;
+}
+
+export const PROVIDER_MEMBER = '000.00.00.G01';
+export const CONSUMER_MEMBER = '000.00.00.H49';
+export const SERVICE_ID = 'VN/GOV/000.00.00.G01/population/citizens/v1';
+
+/**
+ * Registers both agencies, their subsystems, the service and its access rights, issues the
+ * gateways' certificates, and starts the echo backend.
+ */
+export async function prepareGatewayPair(
+  t: PairRegistry,
+  options: { keepRequests?: boolean } = {},
+): Promise<PairFederation> {
   const ok = (r: { status: number; body: unknown }) => {
     if (r.status >= 300) throw new Error(JSON.stringify(r.body));
     return r.body as Record<string, never>;
@@ -165,7 +190,7 @@ export async function startGatewayPair(options: PairOptions): Promise<TwoGateway
     }),
   );
 
-  const backend = await startEchoBackend();
+  const backend = await startEchoBackend(options.keepRequests ?? true);
   const ctx = t.registry.ctx;
   const keysFor = async (memberCode: string) => {
     const issue = async (usage: 'auth' | 'sign') => {
@@ -183,6 +208,24 @@ export async function startGatewayPair(options: PairOptions): Promise<TwoGateway
   };
   await t.registry.publish();
   const anchor = configurationAnchor(ctx.instance, t.registry.ca, t.registry.settings, ctx.clock.now());
+  const keys = { provider: await keysFor(PROVIDER_MEMBER), consumer: await keysFor(CONSUMER_MEMBER) };
+  const setAddress = async (memberCode: string, providerUrl: string) => {
+    await ctx.db.transaction().execute((tx) =>
+      updateGatewayAddresses(ctx, tx, SYSTEM_ACTOR, {
+        memberClass: 'GOV',
+        memberCode,
+        gatewayCode: 'gw1',
+        addresses: [providerUrl],
+      }),
+    );
+  };
+  return { anchor, backend, keys, setAddress };
+}
+
+export async function startGatewayPair(options: PairOptions): Promise<TwoGateways> {
+  const t = options.registry;
+  const overrides = options.gateway ?? {};
+  const { anchor, backend, keys, setAddress } = await prepareGatewayPair(t);
   const databases: Database<MessageLogTables>[] = [];
   const start = async (memberCode: string, extra: Partial<GatewayOptions>) => {
     const database = await options.openDatabase(`gw_${memberCode.slice(-3)}`);
@@ -194,7 +237,7 @@ export async function startGatewayPair(options: PairOptions): Promise<TwoGateway
       random: systemRandom,
       logger: options.logger ?? silentLogger,
       anchor,
-      ...(await keysFor(memberCode)),
+      ...(memberCode === PROVIDER_MEMBER ? keys.provider : keys.consumer),
       consumer: { host: '127.0.0.1', port: 0 },
       provider: { host: '127.0.0.1', port: 0 },
       admin: { host: '127.0.0.1', port: 0 },
@@ -202,21 +245,14 @@ export async function startGatewayPair(options: PairOptions): Promise<TwoGateway
       ...extra,
       ...overrides,
     });
-    await ctx.db.transaction().execute((tx) =>
-      updateGatewayAddresses(ctx, tx, SYSTEM_ACTOR, {
-        memberClass: 'GOV',
-        memberCode,
-        gatewayCode: 'gw1',
-        addresses: [gw.providerUrl],
-      }),
-    );
+    await setAddress(memberCode, gw.providerUrl);
     return gw;
   };
-  const provider = await start('000.00.00.G01', {
-    backends: { 'VN/GOV/000.00.00.G01/population/citizens/v1': backend.url },
+  const provider = await start(PROVIDER_MEMBER, {
+    backends: { [SERVICE_ID]: backend.url },
     localClients: [],
   });
-  const consumer = await start('000.00.00.H49', { localClients: [{ id: CLIENT }, { id: OTHER_CLIENT }] });
+  const consumer = await start(CONSUMER_MEMBER, { localClients: [{ id: CLIENT }, { id: OTHER_CLIENT }] });
   await t.registry.publish();
   await provider.refreshConfiguration();
   await consumer.refreshConfiguration();
@@ -237,7 +273,8 @@ export async function startGatewayPair(options: PairOptions): Promise<TwoGateway
 }
 
 /** A backend that answers with what it received (method, path, X-Road headers, body size). */
-async function startEchoBackend(): Promise<TwoGateways['backend']> {
+/** `keep`: remember each request for tests to inspect (off for load, where the list would grow). */
+async function startEchoBackend(keep: boolean): Promise<TwoGateways['backend']> {
   const requests: TwoGateways['backend']['requests'] = [];
   const server = createServer(async (req, res) => {
     let bodySize = 0;
@@ -248,7 +285,7 @@ async function startEchoBackend(): Promise<TwoGateways['backend']> {
       headers: req.headers as Record<string, unknown>,
       bodySize,
     };
-    requests.push(record);
+    if (keep) requests.push(record);
     if (req.url?.startsWith('/citizens/redirect')) {
       res.writeHead(302, { location: 'https://example.invalid/elsewhere' });
       return res.end();

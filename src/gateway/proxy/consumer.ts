@@ -4,6 +4,7 @@ import { request as httpsRequest } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { formatXRoadId } from '../../kernel/ids/index.ts';
 import { findService } from '../access/access.ts';
+import type { LogEntry } from '../messagelog/index.ts';
 import { XRoadError, xroadErrors } from '../protocol/errors.ts';
 import { parseClientHeader, parseMetaServicePath, parseServicePath } from '../protocol/path.ts';
 import { requestHash } from '../protocol/request-hash.ts';
@@ -101,9 +102,10 @@ async function handle(
       ts: rt.clock.now().toISOString(),
     };
     const signature = signEvidence(evidence, rt.signer);
-    // The request record is written while the request travels; the answer is released only
-    // once both records are durable, so no answered exchange lacks its records.
-    const requestLogged = rt.log.append({
+    // The request record is written together with the response record, in one commit before
+    // the answer is released (half the commits of writing each on its own). When no answer
+    // comes, the request record is written alone before the error goes out.
+    const requestEntry: LogEntry = {
       messageId,
       direction: 'consumer',
       kind: 'request',
@@ -115,8 +117,14 @@ async function handle(
       path: servicePath,
       requestHash: hash,
       signature,
+      occurredAt: rt.clock.now(),
       ...logBody(body),
-    });
+    };
+    let requestLogged = false;
+    const logRequestAlone = async () => {
+      if (!requestLogged) await rt.log.append(requestEntry);
+      requestLogged = true;
+    };
 
     const headers = {
       ...passThroughHeaders(req.headers),
@@ -128,8 +136,6 @@ async function handle(
     };
     op.requestSize = body.size;
     op.requestOutAt = rt.clock.now();
-    // Observed here so a failed write never goes unhandled; awaited before any answer.
-    requestLogged.catch(() => {});
     const answer = await forward(
       rt,
       gateways.flatMap((g) => g.addresses),
@@ -138,7 +144,7 @@ async function handle(
       headers,
       body,
     ).catch(async (err) => {
-      await requestLogged;
+      await logRequestAlone();
       throw err;
     });
     try {
@@ -165,22 +171,20 @@ async function handle(
           }
           responseSignature = single(answer.headers, EVIDENCE_HEADER) ?? null;
         }
-        await requestLogged;
-        await rt.log.append({
-          messageId,
-          direction: 'consumer',
-          kind: 'response',
-          clientId,
-          serviceId: service.id,
-          userId,
-          issue,
-          method: evidence.method,
-          path: servicePath,
-          status: answer.statusCode ?? 502,
-          requestHash: hash,
-          signature: responseSignature,
-          ...logBody(responseBody),
-        });
+        await rt.log.appendMany([
+          requestEntry,
+          {
+            ...requestEntry,
+            kind: 'response',
+            status: answer.statusCode ?? 502,
+            signature: responseSignature,
+            occurredAt: undefined,
+            body: undefined,
+            bodyDigest: undefined,
+            ...logBody(responseBody),
+          },
+        ]);
+        requestLogged = true;
         const out = passThroughHeaders(answer.headers);
         res.writeHead(answer.statusCode ?? 502, {
           ...out,
@@ -197,6 +201,9 @@ async function handle(
       } finally {
         await responseBody.dispose();
       }
+    } catch (err) {
+      await logRequestAlone();
+      throw err;
     } finally {
       answer.destroy();
     }

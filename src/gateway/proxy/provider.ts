@@ -3,6 +3,7 @@ import { request as httpsRequest } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { formatXRoadId } from '../../kernel/ids/index.ts';
 import { findService, isAllowed } from '../access/access.ts';
+import type { LogEntry } from '../messagelog/index.ts';
 import { XRoadError, xroadErrors } from '../protocol/errors.ts';
 import { parseClientHeader, parseServicePath } from '../protocol/path.ts';
 import { logBody, type SpooledBody, spoolBody, writeBody } from './body.ts';
@@ -103,19 +104,25 @@ async function handle(
       path: servicePath,
       requestHash: evidence.requestHash,
     };
-    // Written while the backend works; the answer waits for both records to be durable.
-    const requestLogged = rt.log.append({
+    // Written with the response record in one commit before the answer goes out; alone when
+    // the backend gives no answer.
+    const requestEntry: LogEntry = {
       ...base,
       kind: 'request',
       signature: requestSignature,
+      occurredAt: rt.clock.now(),
       ...logBody(body),
-    });
-    requestLogged.catch(() => {});
+    };
+    let requestLogged = false;
+    const logRequestAlone = async () => {
+      if (!requestLogged) await rt.log.append(requestEntry);
+      requestLogged = true;
+    };
 
     op.requestOutAt = rt.clock.now();
     const answer = await callBackend(rt, backend, req, servicePath, body, messageId, clientId).catch(
       async (err) => {
-        await requestLogged;
+        await logRequestAlone();
         throw err;
       },
     );
@@ -137,8 +144,11 @@ async function handle(
           ts: rt.clock.now().toISOString(),
         };
         const signature = signEvidence(response, rt.signer);
-        await requestLogged;
-        await rt.log.append({ ...base, kind: 'response', status, signature, ...logBody(responseBody) });
+        await rt.log.appendMany([
+          requestEntry,
+          { ...base, kind: 'response', status, signature, ...logBody(responseBody) },
+        ]);
+        requestLogged = true;
         res.writeHead(status, {
           ...passThroughHeaders(answer.headers),
           [EVIDENCE_HEADER]: signature,
@@ -149,6 +159,9 @@ async function handle(
       } finally {
         await responseBody.dispose();
       }
+    } catch (err) {
+      await logRequestAlone();
+      throw err;
     } finally {
       answer.destroy();
     }
