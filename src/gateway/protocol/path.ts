@@ -165,7 +165,7 @@ export function parseClientHeader(value: string | undefined, options: XRoadIdOpt
 
 export type MetaService =
   | { kind: 'listClients'; instance?: string }
-  | { kind: 'listMethods' | 'allowedMethods'; provider: SubsystemId }
+  | { kind: 'listMethods' | 'allowedMethods'; provider: SubsystemId; serviceCode?: string }
   | { kind: 'getOpenAPI'; provider: SubsystemId; serviceCode: string };
 
 const META_SERVICE_CODES = new Set(['listMethods', 'allowedMethods', 'getOpenAPI']);
@@ -192,7 +192,8 @@ export function parseMetaServicePath(
   if (method !== 'GET') return null;
   const { path, query } = splitTarget(pathAndQuery);
   if (path === '/listClients') {
-    const instance = lastParam(query, (name) => name === 'xRoadInstance');
+    // xRoadInstance is X-Road's name for it, instanceId GovStack's.
+    const instance = lastParam(query, (name) => name === 'xRoadInstance' || name === 'instanceId');
     if (!instance) return { kind: 'listClients' };
     if (!ID_PART.test(instance) || instance === '.' || instance === '..') {
       throw badRequest(
@@ -217,7 +218,23 @@ export function parseMetaServicePath(
     });
   }
   const provider = decodeIds(parts.slice(2, 6), path, options) as SubsystemId;
-  if (code !== 'getOpenAPI') return { kind: code as 'listMethods' | 'allowedMethods', provider };
+  if (code !== 'getOpenAPI') {
+    // GovStack's directory API narrows the list to one service with ?serviceId=CODE.
+    const only = lastParam(query, (name) => name === 'serviceId');
+    if (only !== undefined && !ID_PART.test(only)) {
+      throw badRequest(
+        `${code}: serviceId "${only}" is not a service code (only A-Z a-z 0-9 ' ( ) + , - . = ?).`,
+        {
+          part: 'serviceId',
+        },
+      );
+    }
+    return {
+      kind: code as 'listMethods' | 'allowedMethods',
+      provider,
+      ...(only ? { serviceCode: only } : {}),
+    };
+  }
   // X-Road matches this parameter name case-insensitively and keeps the last occurrence.
   const serviceCode = lastParam(query, (name) => name.toLowerCase() === 'servicecode');
   if (!serviceCode) {

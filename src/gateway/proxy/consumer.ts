@@ -36,9 +36,12 @@ async function handle(
   op: OperationalRecord,
 ): Promise<void> {
   const url = req.url ?? '/';
-  const meta = parseMetaServicePath(req.method ?? 'GET', url);
+  // GovStack IM clients may be pointed at {gateway}/im: the same directory in GovStack's shape.
+  const imPrefix = url === '/im' || url.startsWith('/im/') || url.startsWith('/im?');
+  const meta = parseMetaServicePath(req.method ?? 'GET', imPrefix ? url.slice(3) || '/' : url);
   if (meta) {
-    await answerMetaService(rt, req, res, meta);
+    const govstack = imPrefix || req.headers['x-govstack-client'] !== undefined;
+    await answerMetaService(rt, req, res, meta, govstack ? 'govstack' : 'xroad');
     return;
   }
   const client = parseClientHeader(single(req.headers, 'x-road-client'));
