@@ -1,10 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { GatewayKeys } from '../gateway/demo/gateway-pair.ts';
 import type { ConfigurationAnchor } from '../kernel/globalconf/index.ts';
+import { freePort } from '../kernel/net.ts';
+
+export { freePort };
 
 /**
  * A gateway run as operators run it: its own process, `lienthong gateway serve --config …`,
@@ -32,14 +34,6 @@ export interface GatewayProcess {
 }
 
 const BIN = fileURLToPath(new URL('../../bin/lienthong.js', import.meta.url));
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 export async function launchGatewayProcess(spec: GatewayProcessSpec): Promise<GatewayProcess> {
   mkdirSync(spec.dir, { recursive: true });

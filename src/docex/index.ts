@@ -1,0 +1,161 @@
+import { createHash } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { Clock } from '../kernel/clock.ts';
+import type { Database } from '../kernel/db/database.ts';
+import type { ModuleMigrations } from '../kernel/db/migrate.ts';
+import { AppError } from '../kernel/errors.ts';
+import { type ConfigurationAnchor, GlobalConfClient } from '../kernel/globalconf/index.ts';
+import { createHttpServer, type HttpServer } from '../kernel/http/server.ts';
+import type { Logger } from '../kernel/log.ts';
+import type { Random } from '../kernel/random.ts';
+import { createBlobStore } from './blobs.ts';
+import { DEFAULT_LIMITS, type DocexContext, type DocexLimits } from './context.ts';
+import { type DeliveryWorker, startDeliveryWorker } from './delivery.ts';
+import type { DocexTables } from './docex.db.ts';
+import { registerDocexRoutes } from './routes.ts';
+import { startTransport, type TransportServer } from './transport.ts';
+
+/**
+ * The document axis node of one agency (VDXP): its document systems send and receive edXML
+ * documents through it; it delivers them through the agency's gateway to other agencies'
+ * nodes, with retries and receipts. One node per agency, next to its gateway.
+ */
+export const DOCEX_MIGRATIONS: ModuleMigrations = {
+  module: 'docex',
+  dir: new URL('./migrations/', import.meta.url),
+};
+
+export { DOCEX_SERVICE, DOCEX_SUBSYSTEM, docexClientId } from './context.ts';
+export type { DocexTables } from './docex.db.ts';
+
+export interface DocexClient {
+  name: string;
+  apiKeySha256: string;
+  /** `operator` may also redeliver dead-lettered documents. */
+  role?: 'system' | 'operator' | undefined;
+}
+
+export interface DocexOptions {
+  identity: { instance: string; memberClass: string; memberCode: string };
+  database: Database<DocexTables>;
+  clock: Clock;
+  random: Random;
+  logger: Logger;
+  signing: { privateKeyPem: string; certificatePem: string };
+  /** The configuration anchor (with a cache file), or a client already kept fresh by the caller. */
+  globalconf: { anchor: ConfigurationAnchor; cacheFile?: string | undefined } | { client: GlobalConfClient };
+  /** This agency's gateway, consumer side. */
+  gateway: { consumerUrl: string };
+  /** Where attachment files are kept. */
+  dataDir: string;
+  api: { host: string; port: number };
+  transport: { host: string; port: number };
+  clients: DocexClient[];
+  limits?: Partial<DocexLimits> | undefined;
+  pollMs?: number | undefined;
+}
+
+export interface RunningDocex {
+  ctx: DocexContext;
+  apiUrl: string;
+  /** Where the agency's gateway must send the docex service's calls (its backend URL). */
+  transportUrl: string;
+  app: HttpServer;
+  worker: DeliveryWorker;
+  transport: TransportServer;
+  close(): Promise<void>;
+}
+
+export async function startDocex(options: DocexOptions): Promise<RunningDocex> {
+  let globalconf: GlobalConfClient;
+  let ownClient = false;
+  if ('client' in options.globalconf) globalconf = options.globalconf.client;
+  else {
+    ownClient = true;
+    globalconf = new GlobalConfClient({
+      anchor: options.globalconf.anchor,
+      clock: options.clock,
+      cacheFile: options.globalconf.cacheFile,
+    });
+    const cached = await globalconf.loadCache();
+    try {
+      await globalconf.refresh();
+    } catch (err) {
+      if (!cached) {
+        throw new AppError(
+          'unavailable',
+          'docex.no_globalconf',
+          `The global configuration could not be fetched and no cached copy exists: ${(err as Error).message}`,
+        );
+      }
+    }
+  }
+  const worker: { current: DeliveryWorker | null } = { current: null };
+  const ctx: DocexContext = {
+    db: options.database.db,
+    clock: options.clock,
+    random: options.random,
+    logger: options.logger,
+    blobs: createBlobStore(path.join(options.dataDir, 'blobs')),
+    self: options.identity,
+    signing: options.signing,
+    conf: () => globalconf.current(),
+    gateway: { consumerUrl: options.gateway.consumerUrl.replace(/\/$/, '') },
+    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    wake: () => worker.current?.wake(),
+  };
+  const keys = new Map(options.clients.map((c) => [c.apiKeySha256, c]));
+  const app = await createHttpServer({
+    logger: options.logger,
+    random: options.random,
+    openapi: {
+      title: 'Liên Thông docex',
+      version: '1',
+      description: 'Gửi, nhận văn bản điện tử edXML giữa các cơ quan (trục liên thông văn bản).',
+    },
+    authenticate: async (req) => {
+      const h = req.headers.authorization;
+      const token = h?.startsWith('Bearer ') ? h.slice(7) : undefined;
+      if (!token) return null;
+      const client = keys.get(createHash('sha256').update(token).digest('hex'));
+      return client
+        ? {
+            kind: 'api_key',
+            id: client.apiKeySha256.slice(0, 12),
+            name: client.name,
+            role: client.role ?? 'system',
+          }
+        : null;
+    },
+  });
+  registerDocexRoutes(app, ctx);
+  await app.listen({ host: options.api.host, port: options.api.port });
+  const transport = await startTransport(ctx, options.transport);
+  worker.current = startDeliveryWorker(ctx, { pollMs: options.pollMs });
+  const refresh = ownClient
+    ? setInterval(() => {
+        globalconf
+          .refresh()
+          .catch((err) =>
+            options.logger.warn({ err: (err as Error).message }, 'global configuration refresh failed'),
+          );
+      }, Math.max(5, globalconf.current().refreshSeconds) * 1000)
+    : null;
+  refresh?.unref();
+  const { port } = app.server.address() as AddressInfo;
+  return {
+    ctx,
+    apiUrl: `http://${options.api.host}:${port}`,
+    transportUrl: transport.url,
+    app,
+    worker: worker.current,
+    transport,
+    close: async () => {
+      if (refresh) clearInterval(refresh);
+      await worker.current?.close();
+      await transport.close();
+      await app.close();
+    },
+  };
+}
