@@ -4,7 +4,6 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import pg from 'pg';
 import {
   CLIENT,
   CONSUMER_MEMBER,
@@ -14,15 +13,7 @@ import {
   SERVICE_ID,
   SERVICE_PATH,
 } from '../gateway/demo/gateway-pair.ts';
-import { systemClock } from '../kernel/clock.ts';
-import { openDatabase } from '../kernel/db/database.ts';
-import { migrate } from '../kernel/db/migrate.ts';
-import { silentLogger } from '../kernel/log.ts';
-import { systemRandom } from '../kernel/random.ts';
-import { createApiKey } from '../registry/auth.ts';
-import { SYSTEM_ACTOR } from '../registry/context.ts';
-import { REGISTRY_MIGRATIONS, type RunningRegistry, startRegistry } from '../registry/index.ts';
-import type { RegistryTables } from '../registry/registry.db.ts';
+import { type BenchRegistry, createScratchDatabase, startBenchRegistry } from './bench-registry.ts';
 import { freePort, type GatewayProcess, launchGatewayProcess } from './gateway-process.ts';
 import type { LoadResult, LoadSpec } from './load.ts';
 
@@ -73,45 +64,12 @@ export async function runGatewayBench(options: GatewayBenchOptions): Promise<Gat
   const databaseUrl = scratch?.url;
   const processes: GatewayProcess[] = [];
   progress('starting the registry');
-  const regDb = await openDatabase<RegistryTables>({
-    component: 'registry',
-    url: databaseUrl,
-    dataDir: path.join(dataDir, 'registry'),
-  });
-  let registry: RunningRegistry | null = null;
+  let registry: BenchRegistry | null = null;
   let backend: PairFederation['backend'] | null = null;
   try {
-    await migrate(regDb.db as never, [REGISTRY_MIGRATIONS]);
-    const clock = systemClock;
-    registry = await startRegistry({
-      database: regDb,
-      clock,
-      random: systemRandom,
-      logger: silentLogger,
-      instance: 'VN',
-      host: '127.0.0.1',
-      port: 0,
-      ca: { passphrase: 'benchmark passphrase' },
-      refreshSeconds: 3600,
-      validitySeconds: 7200,
-    });
-    const running = registry;
-    const operator = await createApiKey(running.ctx, SYSTEM_ACTOR, { name: 'bench', role: 'operator' });
-    const call = async (method: string, p: string, body?: unknown) => {
-      const res = await fetch(`${running.url}${p}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${operator.key}`,
-          ...(body ? { 'content-type': 'application/json' } : {}),
-        },
-        body: body ? JSON.stringify(body) : undefined,
-      });
-      return { status: res.status, body: (await res.json()) as unknown };
-    };
-    const fed = await prepareGatewayPair(
-      { registry: running, clock, call, close: async () => {} },
-      { keepRequests: false },
-    );
+    registry = await startBenchRegistry(databaseUrl, dataDir);
+    const running = registry.registry;
+    const fed = await prepareGatewayPair(registry, { keepRequests: false });
     backend = fed.backend;
     const ports = { provider: await freePort(), consumer: await freePort() };
     await fed.setAddress(PROVIDER_MEMBER, `https://127.0.0.1:${ports.provider}`);
@@ -199,7 +157,6 @@ export async function runGatewayBench(options: GatewayBenchOptions): Promise<Gat
     await Promise.all(processes.map((g) => g.stop()));
     if (backend) await new Promise((r) => backend?.server.close(r));
     await registry?.close();
-    await regDb.close();
     await scratch?.drop();
     rmSync(dataDir, { recursive: true, force: true });
   }
@@ -228,31 +185,6 @@ async function verifyGatewayLog(configFile: string): Promise<{ ok: boolean; reco
   });
   const result = JSON.parse(out) as { ok: boolean; records: number };
   return { ok: result.ok, records: result.records };
-}
-
-async function createScratchDatabase(url: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `lienthong_bench_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 6)}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  try {
-    await admin.query(`create database ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const scratch = new URL(url);
-  scratch.pathname = `/${name}`;
-  return {
-    url: scratch.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: url });
-      await c.connect();
-      try {
-        await c.query(`drop database if exists ${name} with (force)`);
-      } finally {
-        await c.end();
-      }
-    },
-  };
 }
 
 function inWorker(spec: LoadSpec): Promise<LoadResult> {

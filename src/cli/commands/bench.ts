@@ -76,6 +76,63 @@ export function registerBench(program: Command): void {
         ])}\n`,
       );
     });
+  bench
+    .command('docex')
+    .description(
+      'Documents with an attachment from one agency to many, through the gateways, receipts included',
+    )
+    .option('--documents <n>', 'documents to send', Number, 200)
+    .option('--recipients <n>', 'recipient agencies of each document', Number, 10)
+    .option('--attachment-kb <n>', 'size of the attachment of each document (KiB)', Number, 100)
+    .option('--concurrency <n>', 'sends in flight at once', Number, 8)
+    .option('--database-url <url>', 'keep every database on this PostgreSQL server (env DATABASE_URL)')
+    .option('--json', 'print one JSON object')
+    .action(async (o) => {
+      const { runDocexBench } = await import('../../bench/docex.bench.ts');
+      const { formatTable } = await import('../../bench/report.ts');
+      const bar = progressPrinter();
+      let lastPhase = '';
+      const r = await runDocexBench({
+        documents: o.documents,
+        recipients: o.recipients,
+        attachmentKb: o.attachmentKb,
+        concurrency: o.concurrency,
+        databaseUrl: o.databaseUrl ?? process.env['DATABASE_URL'],
+        onProgress: (phase, done, total) => {
+          if (done === undefined || total === undefined) {
+            if (lastPhase) process.stderr.write('\n');
+            process.stderr.write(`… ${phase}\n`);
+            lastPhase = '';
+            return;
+          }
+          lastPhase = phase;
+          bar(phase, done, total);
+        },
+      });
+      process.stderr.write('\n');
+      if (o.json) return printJson(r);
+      process.stdout.write(
+        `${formatTable([
+          [
+            'Machine',
+            `${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGb} GB, Node ${r.machine.node}`,
+          ],
+          ['Databases', r.database],
+          [
+            'Load',
+            `${r.documents} documents × ${r.recipients} recipients, ${r.attachment_kb} KiB attachment each`,
+          ],
+          [
+            'Deliveries to inboxes',
+            `${r.deliveries} in ${r.seconds_to_deliver} s: ${r.docs_per_s}/s (target ≥ 1,000/s)`,
+          ],
+          ['Receipts (01) back', `${r.seconds_to_receipts} s: ${r.receipts_per_s}/s`],
+          ['Delivery latency', `p50 ${r.p50_delivery_ms} ms, p99 ${r.p99_delivery_ms} ms`],
+          ['Lost / duplicates', `${r.lost} / ${r.duplicates}`],
+          ['Send errors', String(r.send_errors)],
+        ])}\n`,
+      );
+    });
 }
 
 /** Counts on one line of stderr, so long phases show they are moving. */

@@ -115,22 +115,21 @@ function headerEndOffset(xml: string, limits: XmlLimits): number {
 }
 
 /**
- * Signs an envelope (document or status message) and returns it with the Signature inserted;
- * the rest of the text is left byte for byte as it was.
+ * The key and certificate checked once per pair and then remembered: a node signs thousands of
+ * envelopes with the same key, and parsing PEM and comparing keys costs more than signing.
  */
-export function signEnvelope(xml: string | Uint8Array, options: SignEnvelopeOptions): string {
-  const limits = resolveLimits(options.limits);
-  const { xml: text, doc } = parseXmlDocument(xml, limits);
-  readEnvelope(locateEnvelope(doc));
-  if (doc.getElementsByTagNameNS(XMLDSIG_NAMESPACE, 'Signature').length > 0) {
-    throw edxmlError(EDXML_ERRORS.alreadySigned, 'The envelope already carries a signature.', {
-      path: 'edXMLEnvelope/edXMLHeader/Signature',
-      rule: 'one signature per envelope',
-    });
-  }
-  const key = privateKeyObject(options.privateKeyPem);
+const materials = new Map<string, { key: KeyObject; certificateDer: string }>();
+
+function signingMaterial(
+  privateKeyPem: string,
+  certificatePem: string,
+): { key: KeyObject; certificateDer: string } {
+  const id = `${privateKeyPem}\n${certificatePem}`;
+  const known = materials.get(id);
+  if (known) return known;
+  const key = privateKeyObject(privateKeyPem);
   assertP256(key, 'signing key');
-  const cert = readCertificate(options.certificatePem, (cause) =>
+  const cert = readCertificate(certificatePem, (cause) =>
     edxmlError(
       EDXML_ERRORS.keyMismatch,
       'The signing certificate cannot be read.',
@@ -153,6 +152,63 @@ export function signEnvelope(xml: string | Uint8Array, options: SignEnvelopeOpti
       },
     );
   }
+  const material = { key, certificateDer: cert.raw.toString('base64') };
+  if (materials.size >= 32) materials.clear();
+  materials.set(id, material);
+  return material;
+}
+
+/**
+ * Certificates whose chain to a trusted root was verified, by root set and certificate. The
+ * chain check (an ASN.1 parse and a signature) is the costly part and does not change; validity
+ * at `now` and revocation are checked on every call, and a failure there goes through the full
+ * check again so its error is the precise one.
+ */
+const trustedChains = new Map<string, CertificateDescription>();
+
+async function trustedSigner(
+  certificatePem: string,
+  roots: string[],
+  now: Date,
+  isRevoked: ((serialHex: string) => boolean) | undefined,
+): Promise<CertificateDescription> {
+  const id = `${roots.join('\n')}\n${certificatePem}`;
+  const known = trustedChains.get(id);
+  const t = now.getTime();
+  if (
+    known &&
+    t >= known.notBefore.getTime() &&
+    t <= known.notAfter.getTime() &&
+    !(isRevoked?.(known.serialNumber) ?? false)
+  ) {
+    return known;
+  }
+  const d = await verifyCertificate(certificatePem, {
+    trustedRootsPem: roots,
+    now,
+    requiredProfile: 'sign',
+    ...(isRevoked ? { isRevoked } : {}),
+  });
+  if (trustedChains.size >= 1000) trustedChains.clear();
+  trustedChains.set(id, d);
+  return d;
+}
+
+/**
+ * Signs an envelope (document or status message) and returns it with the Signature inserted;
+ * the rest of the text is left byte for byte as it was.
+ */
+export function signEnvelope(xml: string | Uint8Array, options: SignEnvelopeOptions): string {
+  const limits = resolveLimits(options.limits);
+  const { xml: text, doc } = parseXmlDocument(xml, limits);
+  readEnvelope(locateEnvelope(doc));
+  if (doc.getElementsByTagNameNS(XMLDSIG_NAMESPACE, 'Signature').length > 0) {
+    throw edxmlError(EDXML_ERRORS.alreadySigned, 'The envelope already carries a signature.', {
+      path: 'edXMLEnvelope/edXMLHeader/Signature',
+      rule: 'one signature per envelope',
+    });
+  }
+  const { key, certificateDer } = signingMaterial(options.privateKeyPem, options.certificatePem);
   const digest = sha256(canonicalize(doc.documentElement as Element)).toString('base64');
   const signedInfo = signedInfoXml(digest);
   const standalone = new DOMParser().parseFromString(
@@ -166,7 +222,7 @@ export function signEnvelope(xml: string | Uint8Array, options: SignEnvelopeOpti
   }).toString('base64');
   const signature =
     `<Signature xmlns="${XMLDSIG_NAMESPACE}">${signedInfo}<SignatureValue>${value}</SignatureValue>` +
-    `<KeyInfo><X509Data><X509Certificate>${cert.raw.toString('base64')}</X509Certificate></X509Data></KeyInfo></Signature>`;
+    `<KeyInfo><X509Data><X509Certificate>${certificateDer}</X509Certificate></X509Data></KeyInfo></Signature>`;
   const at = headerEndOffset(text, limits);
   return text.slice(0, at) + signature + text.slice(at);
 }
@@ -193,6 +249,8 @@ function base64(el: Element | undefined, what: string): Buffer {
   return Buffer.from(s, 'base64');
 }
 
+const signerCache = new Map<string, { cert: X509Certificate; key: KeyObject }>();
+
 function signerCertificate(keyInfo: Element | undefined): { cert: X509Certificate; key: KeyObject } {
   const [x509Data] = dsChildren(keyInfo as Element, ['X509Data'], 'KeyInfo');
   const certs = elementChildren(x509Data as Element).filter(
@@ -200,6 +258,9 @@ function signerCertificate(keyInfo: Element | undefined): { cert: X509Certificat
   );
   if (certs.length !== 1) throw bad('X509Data must carry exactly one X509Certificate, the signer’s');
   const der = base64(certs[0], 'X509Certificate');
+  const id = der.toString('base64');
+  const known = signerCache.get(id);
+  if (known) return known;
   const cert = readCertificate(der, (cause) => bad('the X509Certificate cannot be read', cause));
   let key: KeyObject;
   try {
@@ -211,6 +272,8 @@ function signerCertificate(keyInfo: Element | undefined): { cert: X509Certificat
   if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
     throw bad('the signer’s key must be ECDSA P-256');
   }
+  if (signerCache.size >= 1000) signerCache.clear();
+  signerCache.set(id, { cert, key });
   return { cert, key };
 }
 
@@ -278,12 +341,7 @@ export async function verifyEnvelope(
   if (options.trustedCaPem !== undefined) {
     const roots = Array.isArray(options.trustedCaPem) ? options.trustedCaPem : [options.trustedCaPem];
     try {
-      await verifyCertificate(certificatePem, {
-        trustedRootsPem: roots,
-        now,
-        requiredProfile: 'sign',
-        ...(options.isRevoked ? { isRevoked: options.isRevoked } : {}),
-      });
+      await trustedSigner(certificatePem, roots, now, options.isRevoked);
     } catch (cause) {
       if (!isAppError(cause)) throw cause;
       throw edxmlError(
@@ -298,5 +356,23 @@ export async function verifyEnvelope(
       );
     }
   }
-  return { certificatePem, signer: describeCertificate(certificatePem, now) };
+  return { certificatePem, signer: describedAt(certificatePem, now) };
+}
+
+const descriptions = new Map<string, CertificateDescription>();
+
+/** describeCertificate, parsed once per certificate; the fields that depend on `now` are recomputed. */
+function describedAt(certificatePem: string, now: Date): CertificateDescription {
+  let d = descriptions.get(certificatePem);
+  if (!d) {
+    d = describeCertificate(certificatePem, now);
+    if (descriptions.size >= 1000) descriptions.clear();
+    descriptions.set(certificatePem, d);
+  }
+  return {
+    ...d,
+    daysToExpiry: Math.floor((d.notAfter.getTime() - now.getTime()) / 86_400_000),
+    expired: now > d.notAfter,
+    notYetValid: now < d.notBefore,
+  };
 }
