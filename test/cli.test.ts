@@ -121,6 +121,18 @@ describe('lienthong CLI', { timeout: 180_000 }, () => {
     expect(answer.headers.get('x-road-service')).toBe('VN/GOV/000.00.00.G01/population/citizens/v1');
     expect(((await answer.json()) as { fullName: string }).fullName).toBe('Nguyễn Thị Hương');
 
+    // The printed docex curl shows the Government Office inbox: Quảng Ninh's letter, completed (06).
+    expect(status.components.filter((c) => c.name.startsWith('docex ')).length).toBe(6);
+    const inboxCurl = /curl -s (\S+\/api\/v1\/inbox) -H 'Authorization: ([^']+)'/.exec(output())!;
+    expect(inboxCurl).not.toBeNull();
+    const inbox = await fetch(inboxCurl[1]!, { headers: { authorization: inboxCurl[2]! } });
+    expect(inbox.status).toBe(200);
+    const items = (
+      (await inbox.json()) as { items: { sender: string; status: string; attachments: unknown[] }[] }
+    ).items;
+    expect(items).toContainEqual(expect.objectContaining({ sender: '000.00.00.H49', status: '06' }));
+    expect(items.find((i) => i.sender === '000.00.00.H49')!.attachments).toHaveLength(1);
+
     const env = { LIENTHONG_DATA_DIR: dataDir, LIENTHONG_REGISTRY_URL: registryUrl };
     const list = await run(['registry', 'members', 'list', '--json', '--limit', '500'], env);
     expect(list.code).toBe(0);

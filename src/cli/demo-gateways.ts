@@ -25,6 +25,9 @@ import type { PlatformConfig } from './platform-config.ts';
  */
 export interface DemoGateways {
   gateways: RunningGateway[];
+  /** Each agency's signing key (its docex node signs documents with it too). */
+  signingKeys: Map<string, { certificatePem: string; privateKeyPem: string }>;
+  anchor: ConfigurationAnchor;
   backendUrl: string;
   exampleCurl: string;
   close(): Promise<void>;
@@ -36,6 +39,8 @@ export async function startDemoGateways(
   config: PlatformConfig,
   registry: RunningRegistry,
   logger: Logger,
+  /** More services routed by an agency's gateway, by member code (the demo's docex nodes). */
+  extraBackends: Map<string, Record<string, string>> = new Map(),
 ): Promise<DemoGateways> {
   const ctx = registry.ctx;
   const conf = JSON.parse(
@@ -61,10 +66,12 @@ export async function startDemoGateways(
   );
   const base = config.gateways.basePort;
   const started: { gw: RunningGateway; db: Database<MessageLogTables> }[] = [];
+  const signingKeys = new Map<string, KeyPair>();
   try {
     const startOne = async (g: (typeof wanted)[number], i: number) => {
       const [instance, memberClass, memberCode] = g.memberId.split('/') as [string, string, string];
       const keys = await demoKeys(config, registry, { memberClass, memberCode, gatewayCode: g.code });
+      signingKeys.set(memberCode, keys.sign);
       const db = await openDatabase<MessageLogTables>({
         component: `gateway_${memberCode.replaceAll('.', '_')}_${g.code}`,
         // The demo's gateways share the registry's embedded database (each in its own schema):
@@ -90,9 +97,12 @@ export async function startDemoGateways(
         consumer: { host: '127.0.0.1', port: base ? base + 3 * i : 0 },
         provider: { host: '127.0.0.1', port: base ? base + 3 * i + 1 : 0 },
         admin: { host: '127.0.0.1', port: base ? base + 3 * i + 2 : 0 },
-        backends: g.clients.includes('VN/GOV/000.00.00.G01/population')
-          ? { [POPULATION_SERVICE]: backend.url }
-          : {},
+        backends: {
+          ...(g.clients.includes('VN/GOV/000.00.00.G01/population')
+            ? { [POPULATION_SERVICE]: backend.url }
+            : {}),
+          ...extraBackends.get(memberCode),
+        },
         localClients: g.clients.map((id) => ({ id })),
         bodyModes: { default: 'metadata' },
       });
@@ -126,6 +136,8 @@ export async function startDemoGateways(
   ].join('\n');
   return {
     gateways: started.map((s) => s.gw),
+    signingKeys,
+    anchor,
     backendUrl: backend.url,
     exampleCurl,
     close: async () => {

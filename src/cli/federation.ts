@@ -11,6 +11,7 @@ import { SYSTEM_ACTOR } from '../registry/context.ts';
 import { REGISTRY_MIGRATIONS, type RunningRegistry, startRegistry } from '../registry/index.ts';
 import type { RegistryTables } from '../registry/registry.db.ts';
 import { loadSampleFederation } from '../registry/sample/load.ts';
+import { type DemoDocex, planDemoDocex, startDemoDocex } from './demo-docex.ts';
 import { type DemoGateways, startDemoGateways } from './demo-gateways.ts';
 import { DEMO_CA_PASSPHRASE, type PlatformConfig } from './platform-config.ts';
 
@@ -111,6 +112,7 @@ export interface Federation {
   components: ComponentInfo[];
   registry: RunningRegistryProcess;
   demo: DemoGateways | null;
+  docex: DemoDocex | null;
   close(): Promise<void>;
 }
 
@@ -128,10 +130,12 @@ export async function startFederation(config: PlatformConfig): Promise<Federatio
     },
   ];
   let demo: DemoGateways | null = null;
+  let docex: DemoDocex | null = null;
   let consoleServer: Awaited<ReturnType<typeof startConsole>>;
   try {
     if (config.mode === 'demo' && config.gateways.enabled) {
-      demo = await startDemoGateways(config, registry.registry, logger);
+      const plan = await planDemoDocex();
+      demo = await startDemoGateways(config, registry.registry, logger, plan.backends);
       for (const gw of demo.gateways) {
         components.push({
           name: `gateway ${gw.identity.gatewayId}`,
@@ -139,6 +143,16 @@ export async function startFederation(config: PlatformConfig): Promise<Federatio
           titleEn: `Gateway of ${gw.identity.memberCode}: consumer ${gw.consumerUrl}, provider ${gw.providerUrl}`,
           url: gw.adminUrl,
           healthUrl: `${gw.adminUrl}/healthz`,
+        });
+      }
+      docex = await startDemoDocex(config, plan, demo.gateways, demo.signingKeys, demo.anchor, logger);
+      for (const n of docex.nodes) {
+        components.push({
+          name: `docex ${n.memberCode}`,
+          titleVi: `Trục liên thông văn bản — ${n.nameVi}`,
+          titleEn: `Document exchange node of ${n.memberCode}`,
+          url: n.node.apiUrl,
+          healthUrl: `${n.node.apiUrl}/healthz`,
         });
       }
     }
@@ -149,6 +163,7 @@ export async function startFederation(config: PlatformConfig): Promise<Federatio
       components: () => components,
     });
   } catch (err) {
+    await docex?.close();
     await demo?.close();
     await registry.registry.close();
     await registry.database.close();
@@ -159,8 +174,10 @@ export async function startFederation(config: PlatformConfig): Promise<Federatio
     components,
     registry,
     demo,
+    docex,
     close: async () => {
       await consoleServer.close();
+      await docex?.close();
       await demo?.close();
       await registry.registry.close();
       await registry.database.close();

@@ -68,6 +68,20 @@ export function registerUp(program: Command, common: (c: Command) => Command): v
               f.demo.exampleCurl,
             ]
           : []),
+        ...(f.docex?.nodes.length
+          ? [
+              '',
+              `  Document axis (docex)       ${f.docex.nodes.length} nodes — văn bản điện tử edXML:`,
+              ...f.docex.nodes.map((n) => `    ${n.memberCode.padEnd(15)} API ${n.node.apiUrl}  ${n.nameVi}`),
+              config.ephemeral
+                ? ''
+                : `    (each agency's document-system key: ${config.dataDir}/docex/<code>/api-key)`,
+              '',
+              'Hộp thư văn bản đến của Văn phòng Chính phủ — the Government Office inbox:',
+              '',
+              f.docex.exampleCurl,
+            ]
+          : []),
         '',
         `Started in ${((Date.now() - started) / 1000).toFixed(1)} s. Try: lienthong registry members list`,
         'Nhấn Ctrl-C để dừng — press Ctrl-C to stop.',

@@ -18,6 +18,7 @@
  */
 
 import { AppError } from '../../kernel/errors.ts';
+import { DOCEX_ACCESS_RIGHTS, DOCEX_GROUPS, DOCEX_SERVICES, DOCEX_SUBSYSTEMS } from './docex.ts';
 
 export type AgencyKind =
   | 'ministry'
@@ -527,9 +528,9 @@ const ACCESS_RIGHTS: SampleAccessRight[] = [
 export const SAMPLE_FEDERATION: SampleFederation = {
   instance: 'VN',
   agencies: AGENCIES,
-  subsystems: SUBSYSTEMS,
+  subsystems: [...SUBSYSTEMS, ...DOCEX_SUBSYSTEMS],
   gateways: GATEWAYS,
-  services: SERVICES,
-  groups: GROUPS,
-  accessRights: ACCESS_RIGHTS,
+  services: [...SERVICES, ...DOCEX_SERVICES],
+  groups: [...GROUPS, ...DOCEX_GROUPS],
+  accessRights: [...ACCESS_RIGHTS, ...DOCEX_ACCESS_RIGHTS],
 };
