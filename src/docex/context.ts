@@ -4,6 +4,7 @@ import type { Logger } from '../kernel/log.ts';
 import type { Random } from '../kernel/random.ts';
 import type { BlobStore } from './blobs.ts';
 import type { DocexDb } from './docex.db.ts';
+import type { WebhookConfig } from './webhook.ts';
 
 /** What every part of a docex node is given: its agency, its keys, its stores, its gateway. */
 export interface DocexContext {
@@ -25,7 +26,9 @@ export interface DocexContext {
   /** The agency's own gateway, consumer side, and the subsystem docex calls it as. */
   gateway: { consumerUrl: string; headers?: Record<string, string> };
   limits: DocexLimits;
-  /** Nudges the delivery worker (after something was queued). */
+  /** Where the agency's document system wants events pushed, if anywhere. */
+  webhook?: WebhookConfig | undefined;
+  /** Nudges the delivery and webhook workers (after something was queued). */
   wake(): void;
 }
 

@@ -79,6 +79,18 @@ export interface DocexTables {
     last_error: string | null;
     delivered_at: Timestamp | null;
   };
+  docex_webhook_events: {
+    id: Generated<number>;
+    event: string;
+    payload: Json<unknown>;
+    state: DeliveryState;
+    attempts: Generated<number>;
+    next_attempt_at: Timestamp;
+    give_up_at: Timestamp;
+    last_error: string | null;
+    delivered_at: Timestamp | null;
+    created_at: Timestamp;
+  };
 }
 
 export type DocexDb = Kysely<DocexTables>;

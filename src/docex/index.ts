@@ -15,6 +15,9 @@ import { type DeliveryWorker, startDeliveryWorker } from './delivery.ts';
 import type { DocexTables } from './docex.db.ts';
 import { registerDocexRoutes } from './routes.ts';
 import { startTransport, type TransportServer } from './transport.ts';
+import { startWebhookWorker, type WebhookConfig, type WebhookWorker } from './webhook.ts';
+
+export { signWebhook, type WebhookConfig } from './webhook.ts';
 
 /**
  * The document axis node of one agency (VDXP): its document systems send and receive edXML
@@ -54,6 +57,8 @@ export interface DocexOptions {
   clients: DocexClient[];
   limits?: Partial<DocexLimits> | undefined;
   pollMs?: number | undefined;
+  /** Push received documents and statuses to the document system (signed with HMAC-SHA256). */
+  webhook?: WebhookConfig | undefined;
 }
 
 export interface RunningDocex {
@@ -91,7 +96,15 @@ export async function startDocex(options: DocexOptions): Promise<RunningDocex> {
       }
     }
   }
+  if (options.webhook && options.webhook.secret.length < 16) {
+    throw new AppError(
+      'bad_input',
+      'docex.weak_webhook_secret',
+      'The webhook secret must have at least 16 characters.',
+    );
+  }
   const worker: { current: DeliveryWorker | null } = { current: null };
+  const hooks: { current: WebhookWorker | null } = { current: null };
   const ctx: DocexContext = {
     db: options.database.db,
     clock: options.clock,
@@ -103,7 +116,11 @@ export async function startDocex(options: DocexOptions): Promise<RunningDocex> {
     conf: () => globalconf.current(),
     gateway: { consumerUrl: options.gateway.consumerUrl.replace(/\/$/, '') },
     limits: { ...DEFAULT_LIMITS, ...options.limits },
-    wake: () => worker.current?.wake(),
+    webhook: options.webhook,
+    wake: () => {
+      worker.current?.wake();
+      hooks.current?.wake();
+    },
   };
   const keys = new Map(options.clients.map((c) => [c.apiKeySha256, c]));
   const app = await createHttpServer({
@@ -133,6 +150,7 @@ export async function startDocex(options: DocexOptions): Promise<RunningDocex> {
   await app.listen({ host: options.api.host, port: options.api.port });
   const transport = await startTransport(ctx, options.transport);
   worker.current = startDeliveryWorker(ctx, { pollMs: options.pollMs });
+  if (options.webhook) hooks.current = startWebhookWorker(ctx, options.webhook, options.pollMs);
   const refresh = ownClient
     ? setInterval(() => {
         globalconf
@@ -154,6 +172,7 @@ export async function startDocex(options: DocexOptions): Promise<RunningDocex> {
     close: async () => {
       if (refresh) clearInterval(refresh);
       await worker.current?.close();
+      await hooks.current?.close();
       await transport.close();
       await app.close();
     },

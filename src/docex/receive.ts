@@ -15,6 +15,7 @@ import {
   toEdxmlTimestamp,
   verifyEnvelope,
 } from './edxml/index.ts';
+import { queueWebhook } from './webhook.ts';
 
 /**
  * The receiving end of the document axis: what another agency's docex node delivers through
@@ -110,7 +111,7 @@ export async function receivePackage(
           .onConflict((oc) => oc.column('sha256').doNothing())
           .execute();
       }
-      await tx
+      const inserted = await tx
         .insertInto('docex_inbox')
         .values({
           id,
@@ -126,7 +127,18 @@ export async function receivePackage(
           status_code: '01',
           status_at: now,
         })
-        .execute();
+        .returning('seq')
+        .executeTakeFirstOrThrow();
+      await queueWebhook(ctx, tx, {
+        event: 'document.received',
+        payload: {
+          id,
+          seq: Number(inserted.seq),
+          sender,
+          edxmlDocumentId: header.documentId,
+          subject: header.subject,
+        },
+      });
       if (refs.length) {
         await tx
           .insertInto('docex_attachments')
@@ -218,6 +230,15 @@ export async function receiveStatus(
       .returning('id')
       .executeTakeFirst();
     if (!row) return false;
+    await queueWebhook(ctx, tx, {
+      event: 'status.received',
+      payload: {
+        documentId,
+        recipient: from,
+        code: status.statusCode,
+        description: status.description ?? null,
+      },
+    });
     // Statuses travel in order per document, so the latest to arrive is the current one.
     const targets = [documentId, ...(delivery.refers_to ? [delivery.refers_to] : [])];
     await tx

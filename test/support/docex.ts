@@ -33,7 +33,7 @@ export interface TestDocex extends DocexFederation {
 /** Agencies with a gateway and a docex node each, over a fresh test registry and databases. */
 export async function startTestDocex(
   agencies: DocexAgencySpec[] = AGENCIES,
-  options: Partial<Pick<DocexFederationOptions, 'limits' | 'pollMs'>> = {},
+  options: Partial<Pick<DocexFederationOptions, 'limits' | 'pollMs' | 'webhook'>> = {},
 ): Promise<TestDocex> {
   const t = await startTestRegistry();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'lt-docex-'));
@@ -45,6 +45,7 @@ export async function startTestDocex(
     dataDir,
     pollMs: options.pollMs ?? 200,
     limits: options.limits,
+    webhook: options.webhook,
   });
   return {
     ...fed,

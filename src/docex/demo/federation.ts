@@ -13,7 +13,14 @@ import { SYSTEM_ACTOR } from '../../registry/context.ts';
 import { updateGatewayAddresses } from '../../registry/gateways.service.ts';
 import { configurationAnchor } from '../../registry/globalconf.service.ts';
 import type { DocexLimits } from '../context.ts';
-import { DOCEX_SERVICE, DOCEX_SUBSYSTEM, type DocexTables, type RunningDocex, startDocex } from '../index.ts';
+import {
+  DOCEX_SERVICE,
+  DOCEX_SUBSYSTEM,
+  type DocexTables,
+  type RunningDocex,
+  startDocex,
+  type WebhookConfig,
+} from '../index.ts';
 
 /**
  * Agencies that exchange documents, each with its own gateway and docex node, over a real
@@ -52,6 +59,8 @@ export interface DocexFederationOptions {
   limits?: Partial<DocexLimits>;
   pollMs?: number;
   gateway?: Partial<GatewayOptions>;
+  /** A webhook for an agency's document system, if it wants one. */
+  webhook?: (memberCode: string) => WebhookConfig | undefined;
 }
 
 export interface DocexFederation {
@@ -207,6 +216,7 @@ export async function startDocexFederation(options: DocexFederationOptions): Pro
         ],
         limits: options.limits,
         pollMs: options.pollMs,
+        webhook: options.webhook?.(p.a.memberCode),
       };
       const docex = await startDocex(docexOptions);
       nodeOptions.set(p.a.memberCode, docexOptions);
