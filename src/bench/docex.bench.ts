@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   type DocexAgencySpec,
@@ -14,6 +14,7 @@ import type { MessageLogTables } from '../gateway/messagelog/index.ts';
 import { openDatabase } from '../kernel/db/database.ts';
 import { migrate } from '../kernel/db/migrate.ts';
 import { type BenchRegistry, createScratchDatabase, startBenchRegistry } from './bench-registry.ts';
+import { machineInfo, round } from './report.ts';
 
 /**
  * `lienthong bench docex`: one agency sends documents, each with its own attachment, to ten
@@ -211,12 +212,7 @@ export async function runDocexBench(options: DocexBenchOptions): Promise<DocexBe
     const secondsDeliver = (deliveredAt - started) / 1000;
     const secondsReceipts = (receiptsAt - started) / 1000;
     return {
-      machine: {
-        cpu: cpus()[0]?.model ?? 'unknown',
-        cores: cpus().length,
-        memoryGb: Math.round(totalmem() / 2 ** 30),
-        node: process.version,
-      },
+      machine: machineInfo(),
       database: options.databaseUrl ? 'postgres' : 'pglite (on disk)',
       documents: accepted.length,
       recipients: options.recipients,
@@ -239,9 +235,4 @@ export async function runDocexBench(options: DocexBenchOptions): Promise<DocexBe
     await scratch?.drop();
     rmSync(dataDir, { recursive: true, force: true });
   }
-}
-
-function round(n: number, digits = 1): number {
-  const f = 10 ** digits;
-  return Math.round(n * f) / f;
 }

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { GatewayKeys } from '../gateway/demo/gateway-pair.ts';
+import type { GatewayKeys } from '../gateway/demo/keys.ts';
 import type { ConfigurationAnchor } from '../kernel/globalconf/index.ts';
 import { freePort } from '../kernel/net.ts';
 

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -16,6 +16,7 @@ import {
 import { type BenchRegistry, createScratchDatabase, startBenchRegistry } from './bench-registry.ts';
 import { freePort, type GatewayProcess, launchGatewayProcess } from './gateway-process.ts';
 import type { LoadResult, LoadSpec } from './load.ts';
+import { machineInfo, round } from './report.ts';
 
 /**
  * `lienthong bench gateway`: the same load, once straight at a backend and once through two
@@ -129,12 +130,7 @@ export async function runGatewayBench(options: GatewayBenchOptions): Promise<Gat
     await Promise.all(processes.map((g) => g.stop()));
     const logs = await Promise.all(processes.map((g) => verifyGatewayLog(g.configFile)));
     return {
-      machine: {
-        cpu: cpus()[0]?.model ?? 'unknown',
-        cores: cpus().length,
-        memoryGb: Math.round(totalmem() / 2 ** 30),
-        node: process.version,
-      },
+      machine: machineInfo(),
       database: options.databaseUrl ? 'postgres' : 'pglite (on disk)',
       concurrency: options.concurrency,
       seconds_per_phase: options.durationMs / 1000,
@@ -196,9 +192,4 @@ function inWorker(spec: LoadSpec): Promise<LoadResult> {
       if (code !== 0) reject(new Error(`load generator exited with ${code}`));
     });
   });
-}
-
-function round(n: number, digits = 1): number {
-  const f = 10 ** digits;
-  return Math.round(n * f) / f;
 }

@@ -1,3 +1,4 @@
+import { cpus, totalmem } from 'node:os';
 /**
  * Plain-text output shared by the benchmarks: a two-column table (label, value) aligned on the
  * widest label, so results read the same in a terminal, a CI log and a pasted issue.
@@ -23,4 +24,19 @@ export function formatBytes(bytes: number): string {
 
 export function formatCount(n: number): string {
   return n.toLocaleString('en-US');
+}
+
+/** The machine a benchmark ran on, as docs/benchmarks.md records it. */
+export function machineInfo(): { cpu: string; cores: number; memoryGb: number; node: string } {
+  return {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryGb: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+  };
+}
+
+export function round(n: number, digits = 1): number {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
 }

@@ -69,3 +69,9 @@ export function docexServiceUrl(
   // The sender's document id travels in the path, which the gateways sign, not in a header.
   return `${ctx.gateway.consumerUrl}/r1/${id.join('/')}/${op}/${encodeURIComponent(documentId)}`;
 }
+
+/** Exponential backoff with jitter: base × 2^(attempts−1), capped, then 50–100 % of it. */
+export function retryDelay(ctx: Pick<DocexContext, 'limits' | 'random'>, attempts: number): number {
+  const delay = Math.min(ctx.limits.retryMaxMs, ctx.limits.retryBaseMs * 2 ** (attempts - 1));
+  return delay * (0.5 + (ctx.random.bytes(1)[0]! / 255) * 0.5);
+}

@@ -1,8 +1,9 @@
 import { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
 import { notFound } from '../kernel/errors.ts';
+import { coalescingRunner } from '../kernel/runner.ts';
 import type { DocexContext } from './context.ts';
-import { docexClientId, docexServiceUrl } from './context.ts';
+import { docexClientId, docexServiceUrl, retryDelay } from './context.ts';
 import { writePackage } from './edxml/index.ts';
 
 /**
@@ -29,17 +30,13 @@ export function startDeliveryWorker(ctx: DocexContext, options: { pollMs?: numbe
   const inFlight = new Set<string>();
   let delivered = 0;
   let failed = 0;
-  let running: Promise<void> | null = null;
-  let again = false;
-  let closed = false;
   const idleWaiters: (() => void)[] = [];
 
   const pass = async (): Promise<void> => {
-    do {
-      again = false;
+    {
       const now = ctx.clock.now();
       const free = ctx.limits.concurrency - inFlight.size;
-      if (free <= 0) break;
+      if (free <= 0) return;
       const docs = await ctx.db
         .selectFrom('docex_deliveries')
         .select('id')
@@ -84,26 +81,20 @@ export function startDeliveryWorker(ctx: DocexContext, options: { pollMs?: numbe
             wake();
           });
       }
-    } while (again && !closed);
+    }
   };
 
-  const wake = () => {
-    if (closed) return;
-    if (running) {
-      again = true;
-      return;
-    }
-    running = pass()
-      .catch((err) => ctx.logger.warn({ err: (err as Error).message }, 'docex delivery pass failed'))
-      .finally(() => {
-        running = null;
-        if (again) wake();
-        else if (inFlight.size === 0) void checkIdle();
-      });
-  };
+  const runner = coalescingRunner(
+    pass,
+    (err) => ctx.logger.warn({ err: (err as Error).message }, 'docex delivery pass failed'),
+    () => {
+      if (inFlight.size === 0) void checkIdle();
+    },
+  );
+  const wake = runner.wake;
 
   const checkIdle = async () => {
-    if (idleWaiters.length === 0 || inFlight.size > 0 || running) return;
+    if (idleWaiters.length === 0 || inFlight.size > 0 || runner.running()) return;
     const now = ctx.clock.now();
     const due = await ctx.db
       .selectFrom('docex_deliveries')
@@ -120,7 +111,7 @@ export function startDeliveryWorker(ctx: DocexContext, options: { pollMs?: numbe
       )
       .limit(1)
       .execute();
-    if (due.length === 0 && inFlight.size === 0 && !running) {
+    if (due.length === 0 && inFlight.size === 0 && !runner.running()) {
       for (const w of idleWaiters.splice(0)) w();
     } else wake();
   };
@@ -181,8 +172,7 @@ export function startDeliveryWorker(ctx: DocexContext, options: { pollMs?: numbe
     const attempts = row.attempts + 1;
     const giveUpAt = row.give_up_at ? new Date(row.give_up_at).getTime() : Number.POSITIVE_INFINITY;
     const dead = outcome.permanent || now.getTime() >= giveUpAt;
-    const delay = Math.min(ctx.limits.retryMaxMs, ctx.limits.retryBaseMs * 2 ** (attempts - 1));
-    const jitter = delay * (0.5 + (ctx.random.bytes(1)[0]! / 255) * 0.5);
+    const jitter = retryDelay(ctx, attempts);
     ctx.logger.info({ job, attempts, dead, reason: outcome.reason }, 'docex delivery failed');
     if (job.kind === 'document') {
       await ctx.db
@@ -286,9 +276,8 @@ export function startDeliveryWorker(ctx: DocexContext, options: { pollMs?: numbe
         void checkIdle();
       }),
     close: async () => {
-      closed = true;
       clearInterval(timer);
-      await running;
+      await runner.close();
       while (inFlight.size > 0) await new Promise((r) => setTimeout(r, 20));
       await agent.close();
     },

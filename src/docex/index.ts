@@ -5,7 +5,11 @@ import type { Clock } from '../kernel/clock.ts';
 import type { Database } from '../kernel/db/database.ts';
 import type { ModuleMigrations } from '../kernel/db/migrate.ts';
 import { AppError } from '../kernel/errors.ts';
-import { type ConfigurationAnchor, GlobalConfClient } from '../kernel/globalconf/index.ts';
+import {
+  type ConfigurationAnchor,
+  type GlobalConfClient,
+  openGlobalConf,
+} from '../kernel/globalconf/index.ts';
 import { createHttpServer, type HttpServer } from '../kernel/http/server.ts';
 import type { Logger } from '../kernel/log.ts';
 import type { Random } from '../kernel/random.ts';
@@ -78,23 +82,18 @@ export async function startDocex(options: DocexOptions): Promise<RunningDocex> {
   if ('client' in options.globalconf) globalconf = options.globalconf.client;
   else {
     ownClient = true;
-    globalconf = new GlobalConfClient({
-      anchor: options.globalconf.anchor,
-      clock: options.clock,
-      cacheFile: options.globalconf.cacheFile,
-    });
-    const cached = await globalconf.loadCache();
-    try {
-      await globalconf.refresh();
-    } catch (err) {
-      if (!cached) {
-        throw new AppError(
+    const { anchor, cacheFile } = options.globalconf;
+    globalconf = await openGlobalConf(
+      { anchor, clock: options.clock, cacheFile },
+      (err) =>
+        new AppError(
           'unavailable',
           'docex.no_globalconf',
-          `The global configuration could not be fetched and no cached copy exists: ${(err as Error).message}`,
-        );
-      }
-    }
+          `The docex node of ${options.identity.memberCode} cannot start: the global configuration could not be downloaded (${err.message}) and no cached copy is valid. Check that the registry at ${anchor.configurationUrl} is reachable.`,
+        ),
+      (err) =>
+        options.logger.warn({ err }, 'registry unreachable: starting from the cached global configuration'),
+    );
   }
   if (options.webhook && options.webhook.secret.length < 16) {
     throw new AppError(

@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import { request } from 'undici';
-import type { DocexContext } from './context.ts';
+import { coalescingRunner } from '../kernel/runner.ts';
+import { type DocexContext, retryDelay } from './context.ts';
 import type { DocexTables } from './docex.db.ts';
 
 /**
@@ -58,8 +59,6 @@ export interface WebhookWorker {
 
 /** Delivers pending events one at a time, oldest first, so the receiver sees them in order. */
 export function startWebhookWorker(ctx: DocexContext, config: WebhookConfig, pollMs = 1000): WebhookWorker {
-  let running: Promise<void> | null = null;
-  let again = false;
   let closed = false;
   const pass = async () => {
     for (;;) {
@@ -108,8 +107,7 @@ export function startWebhookWorker(ctx: DocexContext, config: WebhookConfig, pol
         continue;
       }
       const dead = now >= new Date(next.give_up_at);
-      const delay = Math.min(ctx.limits.retryMaxMs, ctx.limits.retryBaseMs * 2 ** (attempts - 1));
-      const wait = delay * (0.5 + (ctx.random.bytes(1)[0]! / 255) * 0.5);
+      const wait = retryDelay(ctx, attempts);
       ctx.logger.info({ event: next.id, attempts, dead, error }, 'docex webhook failed');
       await ctx.db
         .updateTable('docex_webhook_events')
@@ -124,22 +122,10 @@ export function startWebhookWorker(ctx: DocexContext, config: WebhookConfig, pol
       return;
     }
   };
-  const wake = () => {
-    if (closed) return;
-    if (running) {
-      again = true;
-      return;
-    }
-    running = pass()
-      .catch((err) => ctx.logger.warn({ err: (err as Error).message }, 'docex webhook pass failed'))
-      .finally(() => {
-        running = null;
-        if (again) {
-          again = false;
-          wake();
-        }
-      });
-  };
+  const runner = coalescingRunner(pass, (err) =>
+    ctx.logger.warn({ err: (err as Error).message }, 'docex webhook pass failed'),
+  );
+  const wake = runner.wake;
   const timer = setInterval(wake, pollMs);
   timer.unref();
   wake();
@@ -148,7 +134,7 @@ export function startWebhookWorker(ctx: DocexContext, config: WebhookConfig, pol
     close: async () => {
       closed = true;
       clearInterval(timer);
-      await running;
+      await runner.close();
     },
   };
 }

@@ -7,7 +7,11 @@ import type { Clock } from '../kernel/clock.ts';
 import type { Database } from '../kernel/db/database.ts';
 import type { ModuleMigrations } from '../kernel/db/migrate.ts';
 import { AppError } from '../kernel/errors.ts';
-import { type ConfigurationAnchor, GlobalConfClient } from '../kernel/globalconf/index.ts';
+import {
+  type ConfigurationAnchor,
+  type GlobalConfClient,
+  openGlobalConf,
+} from '../kernel/globalconf/index.ts';
 import { createHttpServer, type HttpServer, type Principal } from '../kernel/http/server.ts';
 import type { Logger } from '../kernel/log.ts';
 import { describeCertificate } from '../kernel/pki/index.ts';
@@ -102,24 +106,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const memberId = `${id.instance}/${id.memberClass}/${id.memberCode}`;
   const identity: GatewayIdentity = { ...id, memberId, gatewayId: `${memberId}/${id.gatewayCode}` };
   const logger = options.logger.child({ gateway: identity.gatewayId });
-  const globalconf = new GlobalConfClient({
-    anchor: options.anchor,
-    clock: options.clock,
-    cacheFile: options.globalconfCacheFile,
-  });
-  const cached = await globalconf.loadCache();
-  try {
-    await globalconf.refresh();
-  } catch (err) {
-    if (!cached) {
-      throw new AppError(
+  const globalconf = await openGlobalConf(
+    { anchor: options.anchor, clock: options.clock, cacheFile: options.globalconfCacheFile },
+    (err) =>
+      new AppError(
         'unavailable',
         'gateway.no_configuration',
-        `Gateway ${identity.gatewayId} cannot start: the global configuration could not be downloaded (${(err as Error).message}) and no cached copy is valid. Check that the registry at ${options.anchor.configurationUrl} is reachable.`,
-      );
-    }
-    logger.warn({ err }, 'registry unreachable: starting from the cached global configuration');
-  }
+        `Gateway ${identity.gatewayId} cannot start: the global configuration could not be downloaded (${err.message}) and no cached copy is valid. Check that the registry at ${options.anchor.configurationUrl} is reachable.`,
+      ),
+    (err) => logger.warn({ err }, 'registry unreachable: starting from the cached global configuration'),
+  );
   const limits: ProxyLimits = {
     memoryBodyLimit: 1024 * 1024,
     maxBodySize: 110 * 1024 * 1024,

@@ -1,14 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { PairRegistry } from '../../gateway/demo/gateway-pair.ts';
+import { issueGatewayKeys } from '../../gateway/demo/keys.ts';
 import { type GatewayOptions, type RunningGateway, startGateway } from '../../gateway/index.ts';
 import type { MessageLogTables } from '../../gateway/messagelog/index.ts';
 import type { Database } from '../../kernel/db/database.ts';
 import { type Logger, silentLogger } from '../../kernel/log.ts';
 import { freePort } from '../../kernel/net.ts';
-import { createCsr, generateKeyPair } from '../../kernel/pki/index.ts';
 import { systemRandom } from '../../kernel/random.ts';
-import { issueMemberCertificate } from '../../registry/ca.service.ts';
 import { SYSTEM_ACTOR } from '../../registry/context.ts';
 import { updateGatewayAddresses } from '../../registry/gateways.service.ts';
 import { configurationAnchor } from '../../registry/globalconf.service.ts';
@@ -139,17 +138,6 @@ export async function startDocexFederation(options: DocexFederationOptions): Pro
   const logger = options.logger ?? silentLogger;
   await registerDocexAgencies(t, options.agencies);
   const ctx = t.registry.ctx;
-  const issue = async (memberCode: string, usage: 'auth' | 'sign') => {
-    const keys = generateKeyPair();
-    const cert = await issueMemberCertificate(ctx, t.registry.ca, SYSTEM_ACTOR, {
-      memberClass: 'GOV',
-      memberCode,
-      usage,
-      gatewayCode: usage === 'auth' ? 'gw1' : undefined,
-      csr: await createCsr({ ...keys, subject: { commonName: memberCode } }),
-    });
-    return { certificatePem: cert.certificatePem, privateKeyPem: keys.privateKeyPem };
-  };
   await t.registry.publish();
   const anchor = configurationAnchor(ctx.instance, t.registry.ca, t.registry.settings, ctx.clock.now());
   const agencies = new Map<string, DocexAgency>();
@@ -158,7 +146,7 @@ export async function startDocexFederation(options: DocexFederationOptions): Pro
   try {
     const prepared = [];
     for (const a of options.agencies) {
-      const keys = { tls: await issue(a.memberCode, 'auth'), signing: await issue(a.memberCode, 'sign') };
+      const keys = await issueGatewayKeys(t.registry, a.memberCode);
       const transportPort = await freePort();
       const gatewayDatabase = await options.openGatewayDatabase(`gw_${a.memberCode.replace(/\W/g, '_')}`);
       started.push(gatewayDatabase);

@@ -3,14 +3,14 @@ import type { AddressInfo } from 'node:net';
 import type { Database } from '../../kernel/db/database.ts';
 import type { ConfigurationAnchor } from '../../kernel/globalconf/index.ts';
 import { type Logger, silentLogger } from '../../kernel/log.ts';
-import { createCsr, generateKeyPair } from '../../kernel/pki/index.ts';
 import { systemRandom } from '../../kernel/random.ts';
-import { issueMemberCertificate } from '../../registry/ca.service.ts';
 import { SYSTEM_ACTOR } from '../../registry/context.ts';
 import { updateGatewayAddresses } from '../../registry/gateways.service.ts';
 import { configurationAnchor } from '../../registry/globalconf.service.ts';
+
 import { type GatewayOptions, type RunningGateway, startGateway } from '../index.ts';
 import type { MessageLogTables } from '../messagelog/index.ts';
+import { type GatewayKeys, issueGatewayKeys } from './keys.ts';
 
 /**
  * A two-agency federation, for gateway tests and the gateway benchmark: Quảng Ninh (H49) consumes, the Ministry of Public
@@ -47,12 +47,6 @@ export interface TwoGateways {
   };
   databases: Database<MessageLogTables>[];
   close(): Promise<void>;
-}
-
-/** Keys and certificates of one gateway, issued by the registry's CA. */
-export interface GatewayKeys {
-  tls: { certificatePem: string; privateKeyPem: string };
-  signing: { certificatePem: string; privateKeyPem: string };
 }
 
 /** The registry side of the pair, ready for two gateways to start (in this process or not). */
@@ -192,23 +186,12 @@ export async function prepareGatewayPair(
 
   const backend = await startEchoBackend(options.keepRequests ?? true);
   const ctx = t.registry.ctx;
-  const keysFor = async (memberCode: string) => {
-    const issue = async (usage: 'auth' | 'sign') => {
-      const keys = generateKeyPair();
-      const cert = await issueMemberCertificate(ctx, t.registry.ca, SYSTEM_ACTOR, {
-        memberClass: 'GOV',
-        memberCode,
-        usage,
-        gatewayCode: usage === 'auth' ? 'gw1' : undefined,
-        csr: await createCsr({ ...keys, subject: { commonName: memberCode } }),
-      });
-      return { certificatePem: cert.certificatePem, privateKeyPem: keys.privateKeyPem };
-    };
-    return { tls: await issue('auth'), signing: await issue('sign') };
-  };
   await t.registry.publish();
   const anchor = configurationAnchor(ctx.instance, t.registry.ca, t.registry.settings, ctx.clock.now());
-  const keys = { provider: await keysFor(PROVIDER_MEMBER), consumer: await keysFor(CONSUMER_MEMBER) };
+  const keys = {
+    provider: await issueGatewayKeys(t.registry, PROVIDER_MEMBER),
+    consumer: await issueGatewayKeys(t.registry, CONSUMER_MEMBER),
+  };
   const setAddress = async (memberCode: string, providerUrl: string) => {
     await ctx.db.transaction().execute((tx) =>
       updateGatewayAddresses(ctx, tx, SYSTEM_ACTOR, {

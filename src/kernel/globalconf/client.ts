@@ -121,3 +121,24 @@ function writeAtomically(file: string, text: string): void {
   writeFileSync(tmp, text);
   renameSync(tmp, file);
 }
+
+/**
+ * A client ready to serve: the cached copy loaded, then one download tried. When the registry is
+ * unreachable the cached copy is used (`onStale` is told why); with neither, `unavailable`
+ * makes the error the component reports.
+ */
+export async function openGlobalConf(
+  options: GlobalConfClientOptions,
+  unavailable: (cause: Error) => Error,
+  onStale?: (cause: Error) => void,
+): Promise<GlobalConfClient> {
+  const client = new GlobalConfClient(options);
+  const cached = await client.loadCache();
+  try {
+    await client.refresh();
+  } catch (err) {
+    if (!cached) throw unavailable(err as Error);
+    onStale?.(err as Error);
+  }
+  return client;
+}
