@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDocex, type TestDocex } from '../../test/support/docex.ts';
 import { sampleDocument } from './demo/samples.ts';
 import { buildMessage, type EdxmlMessage, signEnvelope, writePackage } from './edxml/index.ts';
+import { signedStatus } from './receive.ts';
 
 const H49 = '000.00.00.H49';
 const G01 = '000.00.00.G01';
@@ -138,6 +139,35 @@ describe('docex bad input and faults', () => {
       expect(claimed.body['code']).toBe('docex.wrong_signer');
       expect(await count(G01, 'docex_inbox')).toBe(before);
     });
+  });
+
+  it('holds recipients to forward-only statuses at the sender too', async () => {
+    const sent = await send({ messageHeader: sampleDocument(25), recipients: [G01] });
+    const id = sent.body['id'] as string;
+    const end = Date.now() + 20_000;
+    for (;;) {
+      const d = (await f.api(H49, 'GET', `/api/v1/documents/${id}`)).body['deliveries'] as {
+        status: string | null;
+      }[];
+      if (d[0]!.status === '01') break;
+      if (Date.now() > end) throw new Error('no 01');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const message = (await f.api(H49, 'GET', `/api/v1/documents/${id}`)).body['message'] as EdxmlMessage;
+    const g01 = f.agencies.get(G01)!.docex.ctx;
+    const post = async (code: '01' | '03' | '06') => {
+      const res = await fetch(`${f.agencies.get(H49)!.docex.transportUrl}/statuses/${id}`, {
+        method: 'POST',
+        headers: { 'x-road-client': `VN/GOV/${G01}/docex`, 'content-type': 'application/xml' },
+        body: signedStatus(g01, message, code, undefined, new Date()),
+      });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    expect((await post('01')).body).toEqual({ duplicate: true });
+    expect((await post('06')).status).toBe(200);
+    const back = await post('03');
+    expect(back.status).toBe(409);
+    expect(back.body['code']).toBe('docex.status_transition');
   });
 
   it('dead-letters a delivery that keeps failing past its horizon, and an operator redelivers it', async () => {

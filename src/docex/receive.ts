@@ -15,6 +15,7 @@ import {
   toEdxmlTimestamp,
   verifyEnvelope,
 } from './edxml/index.ts';
+import { BUSINESS_KINDS, checkTransition } from './status-rules.ts';
 import { queueWebhook } from './webhook.ts';
 
 /**
@@ -201,7 +202,7 @@ export async function receiveStatus(
   const delivery = await ctx.db
     .selectFrom('docex_deliveries')
     .innerJoin('docex_documents', 'docex_documents.id', 'docex_deliveries.document_id')
-    .select(['docex_deliveries.id', 'docex_documents.refers_to'])
+    .select(['docex_deliveries.id', 'docex_documents.refers_to', 'docex_documents.business_type'])
     .where('document_id', '=', documentId)
     .where('recipient', '=', from)
     .executeTakeFirst();
@@ -211,6 +212,22 @@ export async function receiveStatus(
       `Cơ quan ${from} không nhận văn bản ${documentId} từ cơ quan này.`,
     );
   }
+  // The sender holds recipients to the same rules: statuses only move forward. A copy of a
+  // status already recorded is a retry and is answered as such.
+  const history = await ctx.db
+    .selectFrom('docex_statuses')
+    .select(['code'])
+    .where('direction', '=', 'in')
+    .where('document_ref', '=', documentId)
+    .where('counterpart', '=', from)
+    .orderBy('id')
+    .execute();
+  if (history.some((h) => h.code === status.statusCode)) return { duplicate: true };
+  checkTransition(
+    BUSINESS_KINDS[delivery.business_type] ?? 'new',
+    history.at(-1)?.code ?? null,
+    status.statusCode,
+  );
   const at = parseTimestamp(status.timestamp) ?? ctx.clock.now();
   const inserted = await ctx.db.transaction().execute(async (tx) => {
     const row = await tx
