@@ -32,7 +32,20 @@ const edxmlOpenapi = {
           { name: 'documentId', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } },
         ],
         requestBody: { content: { 'application/xml': { schema: { type: 'string' } } } },
-        responses: { '200': { description: 'Đã lưu (hoặc đã nhận trước đó)' } },
+        responses: {
+          '200': {
+            description: 'Đã lưu (hoặc đã nhận trước đó)',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  properties: { id: { type: 'string', format: 'uuid' }, duplicate: { type: 'boolean' } },
+                  required: ['id', 'duplicate'],
+                },
+              },
+            },
+          },
+        },
       },
     },
     '/statuses/{documentId}': {
@@ -42,7 +55,20 @@ const edxmlOpenapi = {
           { name: 'documentId', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } },
         ],
         requestBody: { content: { 'application/xml': { schema: { type: 'string' } } } },
-        responses: { '200': { description: 'Đã ghi nhận' } },
+        responses: {
+          '200': {
+            description: 'Đã ghi nhận (hoặc đã nhận trước đó)',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  properties: { duplicate: { type: 'boolean' } },
+                  required: ['duplicate'],
+                },
+              },
+            },
+          },
+        },
       },
     },
   },
