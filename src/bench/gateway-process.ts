@@ -69,7 +69,7 @@ export async function launchGatewayProcess(spec: GatewayProcessSpec): Promise<Ga
   const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [];
   const child = spawn(process.execPath, [...nodeArgs, BIN, 'gateway', 'serve', '--config', configFile], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, DATABASE_URL: spec.databaseUrl ?? '' },
+    env: gatewayEnv(spec.databaseUrl),
   });
   let output = '';
   child.stdout.on('data', (d) => {
@@ -115,4 +115,15 @@ function stop(child: ChildProcess): Promise<void> {
     });
     child.kill('SIGTERM');
   });
+}
+
+/**
+ * The environment for a gateway process (or a CLI command reading its database): DATABASE_URL
+ * overrides the configuration file, so it must name the same database or be absent.
+ */
+export function gatewayEnv(databaseUrl: string | undefined): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  if (databaseUrl) env['DATABASE_URL'] = databaseUrl;
+  else delete env['DATABASE_URL'];
+  return env;
 }

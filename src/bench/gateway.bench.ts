@@ -14,7 +14,7 @@ import {
   SERVICE_PATH,
 } from '../gateway/demo/gateway-pair.ts';
 import { type BenchRegistry, createScratchDatabase, startBenchRegistry } from './bench-registry.ts';
-import { freePort, type GatewayProcess, launchGatewayProcess } from './gateway-process.ts';
+import { freePort, type GatewayProcess, gatewayEnv, launchGatewayProcess } from './gateway-process.ts';
 import type { LoadResult, LoadSpec } from './load.ts';
 import { machineInfo, round } from './report.ts';
 
@@ -128,7 +128,7 @@ export async function runGatewayBench(options: GatewayBenchOptions): Promise<Gat
     });
     progress('stopping the gateways and verifying both message logs');
     await Promise.all(processes.map((g) => g.stop()));
-    const logs = await Promise.all(processes.map((g) => verifyGatewayLog(g.configFile)));
+    const logs = await Promise.all(processes.map((g) => verifyGatewayLog(g.configFile, databaseUrl)));
     return {
       machine: machineInfo(),
       database: options.databaseUrl ? 'postgres' : 'pglite (on disk)',
@@ -159,7 +159,10 @@ export async function runGatewayBench(options: GatewayBenchOptions): Promise<Gat
 }
 
 /** `lienthong log verify` on a stopped gateway's database: every record chained and sealed. */
-async function verifyGatewayLog(configFile: string): Promise<{ ok: boolean; records: number }> {
+async function verifyGatewayLog(
+  configFile: string,
+  databaseUrl: string | undefined,
+): Promise<{ ok: boolean; records: number }> {
   const out = await new Promise<string>((resolve, reject) => {
     execFile(
       process.execPath,
@@ -171,7 +174,7 @@ async function verifyGatewayLog(configFile: string): Promise<{ ok: boolean; reco
         configFile,
         '--json',
       ],
-      { maxBuffer: 16 * 1024 * 1024 },
+      { maxBuffer: 16 * 1024 * 1024, env: gatewayEnv(databaseUrl) },
       (err, stdout, stderr) => {
         // Exit code 3 means "verified, and it failed": still a JSON answer to report.
         if (err && err.code !== 3) reject(new Error(`log verify failed: ${stderr || err.message}`));
