@@ -57,6 +57,19 @@ describe('two gateways over mutual TLS', () => {
     expect(seen.headers['x-lienthong-evidence']).toBeUndefined();
   });
 
+  it('checks the provider certificate on every new connection, not only the first (no TLS session resumption)', async () => {
+    const once = () =>
+      call(`${SERVICE_PATH}/citizens/${PID}`, { headers: { 'x-road-client': CLIENT, ...personal } });
+    expect((await once()).status).toBe(200);
+    // Drop the pooled connections: the next call opens a new one, where a resumed TLS session
+    // would carry no peer certificate to check against the global configuration.
+    const agent = f.consumer.runtime.peerAgent();
+    for (const sockets of Object.values(agent.freeSockets)) for (const s of sockets ?? []) s.destroy();
+    await new Promise((r) => setTimeout(r, 50));
+    const again = await once();
+    expect(again.status, await again.clone().text()).toBe(200);
+  });
+
   it('keeps a client-given X-Road-Id and passes provider errors and redirects through unchanged', async () => {
     const id = `msg-${Date.now()}`;
     const missing = await call(`${SERVICE_PATH}/citizens/missing`, {

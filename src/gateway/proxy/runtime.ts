@@ -114,6 +114,9 @@ export function confTracker(globalconf: GlobalConfClient, tls: TlsMaterial, veri
         ca: s.trustedRootsPem,
         // The peer is checked against the global configuration (fingerprint), not by host name.
         checkServerIdentity: () => undefined,
+        // No TLS session resumption: a resumed session may not carry the peer's certificate, and
+        // every new connection must show the certificate the global configuration names.
+        maxCachedSessions: 0,
       });
       return agent;
     },
