@@ -8,6 +8,8 @@ const H49 = '000.00.00.H49';
 const G01 = '000.00.00.G01';
 const H26 = '000.00.00.H26';
 
+type EdxmlMessageLike = { traceHeaderList?: { bussiness?: { documentId?: string } } };
+
 /** Two agencies exchange a signed edXML document with an attachment through their gateways. */
 describe('document axis between agencies, through their gateways', () => {
   let f: TestDocex;
@@ -25,12 +27,16 @@ describe('document axis between agencies, through their gateways', () => {
     expect(r.status).toBe(201);
     return r.body as unknown as { sha256: string; size: number };
   };
-  const waitFor = async <T>(what: () => Promise<T | undefined | null | false>, label: string): Promise<T> => {
+  const waitFor = async <T>(
+    what: () => Promise<T | undefined | null | false>,
+    label: string | (() => Promise<string>),
+  ): Promise<T> => {
     const deadline = Date.now() + 20_000;
     for (;;) {
       const v = await what();
       if (v) return v;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${label}`);
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for ${typeof label === 'string' ? label : await label()}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   };
@@ -186,5 +192,61 @@ describe('document axis between agencies, through their gateways', () => {
         ]),
       ),
     ).toEqual({ [G01]: '15', [H26]: '16' });
+  });
+
+  it('updates and replaces a sent document; recipients answer 15 or 16; a registry group names recipients', async () => {
+    const first = await f.api(
+      H49,
+      'POST',
+      '/api/v1/documents',
+      { messageHeader: sampleDocument(3), recipientGroups: ['docex'] },
+      { 'idempotency-key': 'send-3' },
+    );
+    expect(first.status).toBe(202);
+    // The group holds every docex node; the sender itself is left out.
+    expect((first.body['deliveries'] as { recipient: string }[]).map((d) => d.recipient).sort()).toEqual([
+      G01,
+      H26,
+    ]);
+    const id = first.body['id'] as string;
+    for (const [type, n, answer] of [
+      ['update', 4, '15'],
+      ['replace', 5, '16'],
+    ] as const) {
+      const amended = await f.api(
+        H49,
+        'POST',
+        '/api/v1/documents',
+        {
+          messageHeader: { ...sampleDocument(n), subject: `${sampleDocument(3).subject} (${type})` },
+          amends: { documentId: id, type, reason: `Lý do ${type}` },
+        },
+        { 'idempotency-key': `${type}-3` },
+      );
+      expect(amended.status, JSON.stringify(amended.body)).toBe(202);
+      expect(amended.body['refersTo']).toBe(id);
+      expect((amended.body['deliveries'] as { recipient: string }[]).map((d) => d.recipient).sort()).toEqual([
+        G01,
+        H26,
+      ]);
+      const business = type === 'update' ? 2 : 3;
+      const item = await waitFor(async () => {
+        const r = await f.api(G01, 'GET', '/api/v1/inbox?after=0');
+        return (r.body['items'] as { id: string; businessType: number; message: EdxmlMessageLike }[]).find(
+          (i) =>
+            i.businessType === business &&
+            i.message.traceHeaderList?.bussiness?.documentId === first.body['edxmlDocumentId'],
+        );
+      }, async () => `the ${type} at G01 (${JSON.stringify(f.agencies.get(H49)!.docex.worker.stats())} ${JSON.stringify((await f.api(H49, 'GET', `/api/v1/documents/${amended.body['id']}`)).body['deliveries'])})`);
+      expect((await f.api(G01, 'POST', `/api/v1/inbox/${item.id}/status`, { code: answer })).status).toBe(
+        200,
+      );
+      await waitFor(async () => {
+        const r = await f.api(H49, 'GET', `/api/v1/documents/${amended.body['id']}`);
+        return (r.body['statuses'] as { recipient: string; code: string }[]).some(
+          (st) => st.recipient === G01 && st.code === answer,
+        );
+      }, `${answer} for the ${type} at the sender`);
+    }
   });
 });

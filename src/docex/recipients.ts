@@ -4,8 +4,9 @@ import { DOCEX_SERVICE, DOCEX_SUBSYSTEM } from './context.ts';
 
 /**
  * Who can receive documents: agencies of the federation whose docex service is in the signed
- * global configuration. A send names agencies by code, or a kind of agency (e.g. all
- * provinces' People's Committees: kind `province`), or both.
+ * global configuration. A send names agencies by code, a kind of agency (e.g. all provinces'
+ * People's Committees: kind `province`), or a registry group (e.g. `provincial-committees`:
+ * the agencies of its information systems), or any mix of them.
  */
 export interface Recipient {
   organId: string;
@@ -30,6 +31,7 @@ export function resolveRecipients(
   self: string,
   codes: readonly string[],
   kinds: readonly string[],
+  groups: readonly string[] = [],
 ): Recipient[] {
   const agencies = docexAgencies(conf);
   const unknown = codes.filter((c) => !agencies.has(c));
@@ -56,6 +58,19 @@ export function resolveRecipients(
           kinds,
         },
       );
+    }
+  }
+  for (const code of groups) {
+    const group = conf.groups.find((g) => g.code === code);
+    if (!group) {
+      throw badInput('docex.unknown_group', `Không có nhóm ${code} trong cấu hình toàn cục.`, {
+        group: code,
+      });
+    }
+    // A registry group lists information systems; their agencies on the axis receive the document.
+    for (const member of group.members) {
+      const r = agencies.get(member.split('/')[2] ?? '');
+      if (r) chosen.set(r.organId, r);
     }
   }
   chosen.delete(self);

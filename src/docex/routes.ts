@@ -89,6 +89,9 @@ export const SendBody = Type.Object(
     ),
     recipients: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 10_000 })),
     recipientKinds: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 20 })),
+    recipientGroups: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 20 }),
+    ),
     attachments: Type.Optional(
       Type.Array(
         Type.Object(

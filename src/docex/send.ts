@@ -40,6 +40,8 @@ export interface SendRequest {
   recipients?: string[] | undefined;
   /** Every docex agency of these kinds (e.g. `province`) also receives it. */
   recipientKinds?: string[] | undefined;
+  /** And the agencies of the information systems in these registry groups. */
+  recipientGroups?: string[] | undefined;
   attachments?: SendAttachment[] | undefined;
   /** For an update or replacement of a document sent before. */
   amends?:
@@ -71,11 +73,17 @@ export async function acceptSend(
   let recipientCodes = [...(body.recipients ?? []), ...(header.to ?? []).map((t) => t.organId)];
   if (body.amends) {
     original = await sentDocument(ctx, body.amends.documentId);
-    if (recipientCodes.length === 0 && !body.recipientKinds?.length)
+    if (recipientCodes.length === 0 && !body.recipientKinds?.length && !body.recipientGroups?.length)
       recipientCodes = await recipientsOf(ctx, original.id);
   }
   const conf = ctx.conf();
-  const recipients = resolveRecipients(conf, self, recipientCodes, body.recipientKinds ?? []);
+  const recipients = resolveRecipients(
+    conf,
+    self,
+    recipientCodes,
+    body.recipientKinds ?? [],
+    body.recipientGroups ?? [],
+  );
   const attachments = await checkAttachments(ctx, body.attachments ?? []);
 
   const now = ctx.clock.now();
@@ -103,6 +111,14 @@ export async function acceptSend(
         bussinessDocType: businessType,
         ...(body.amends?.reason ? { bussinessDocReason: body.amends.reason } : {}),
         ...(original ? { documentId: original.edxml_document_id } : {}),
+        // A replacement names the document it replaces and the agencies it is replaced for.
+        ...(original && body.amends?.type === 'replace'
+          ? {
+              replacementInfoList: [
+                { documentId: original.edxml_document_id, organIdList: recipients.map((r) => r.organId) },
+              ],
+            }
+          : {}),
       },
     },
     ...(attachments.length
