@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerBench } from './commands/bench.ts';
+import { registerDocex } from './commands/docex.ts';
 import { registerGateway } from './commands/gateway.ts';
 import { registerGlobalconf } from './commands/globalconf.ts';
 import { registerMigrate } from './commands/migrate.ts';
@@ -39,6 +40,7 @@ registerRegistry(program, common);
 registerPki(program);
 registerGlobalconf(program);
 registerGateway(program);
+registerDocex(program);
 registerBench(program);
 
 try {

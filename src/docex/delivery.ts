@@ -27,6 +27,8 @@ type Job = { kind: 'document'; id: number } | { kind: 'status'; id: number };
 export function startDeliveryWorker(ctx: DocexContext, options: { pollMs?: number } = {}): DeliveryWorker {
   const pollMs = options.pollMs ?? 1000;
   const agent = new Agent({ connections: ctx.limits.concurrency * 2, keepAliveTimeout: 30_000 });
+  // Closing aborts what is in flight: those deliveries stay pending and are sent again later.
+  const stopping = new AbortController();
   const inFlight = new Set<string>();
   let delivered = 0;
   let failed = 0;
@@ -243,6 +245,7 @@ export function startDeliveryWorker(ctx: DocexContext, options: { pollMs?: numbe
       headers: { ...h, 'content-type': contentType },
       body,
       dispatcher: agent,
+      signal: stopping.signal,
       headersTimeout: 120_000,
       bodyTimeout: 120_000,
     });
@@ -278,6 +281,7 @@ export function startDeliveryWorker(ctx: DocexContext, options: { pollMs?: numbe
     close: async () => {
       clearInterval(timer);
       await runner.close();
+      stopping.abort();
       while (inFlight.size > 0) await new Promise((r) => setTimeout(r, 20));
       await agent.close();
     },

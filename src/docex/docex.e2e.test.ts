@@ -230,14 +230,18 @@ describe('document axis between agencies, through their gateways', () => {
         H26,
       ]);
       const business = type === 'update' ? 2 : 3;
-      const item = await waitFor(async () => {
-        const r = await f.api(G01, 'GET', '/api/v1/inbox?after=0');
-        return (r.body['items'] as { id: string; businessType: number; message: EdxmlMessageLike }[]).find(
-          (i) =>
-            i.businessType === business &&
-            i.message.traceHeaderList?.bussiness?.documentId === first.body['edxmlDocumentId'],
-        );
-      }, async () => `the ${type} at G01 (${JSON.stringify(f.agencies.get(H49)!.docex.worker.stats())} ${JSON.stringify((await f.api(H49, 'GET', `/api/v1/documents/${amended.body['id']}`)).body['deliveries'])})`);
+      const item = await waitFor(
+        async () => {
+          const r = await f.api(G01, 'GET', '/api/v1/inbox?after=0');
+          return (r.body['items'] as { id: string; businessType: number; message: EdxmlMessageLike }[]).find(
+            (i) =>
+              i.businessType === business &&
+              i.message.traceHeaderList?.bussiness?.documentId === first.body['edxmlDocumentId'],
+          );
+        },
+        async () =>
+          `the ${type} at G01 (${JSON.stringify(f.agencies.get(H49)!.docex.worker.stats())} ${JSON.stringify((await f.api(H49, 'GET', `/api/v1/documents/${amended.body['id']}`)).body['deliveries'])})`,
+      );
       expect((await f.api(G01, 'POST', `/api/v1/inbox/${item.id}/status`, { code: answer })).status).toBe(
         200,
       );

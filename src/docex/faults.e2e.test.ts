@@ -216,7 +216,9 @@ describe('docex bad input and faults', () => {
       const url = r.url.replace(/:[a-zA-Z0-9]+/g, (p) => (p === ':sha256' ? 'a'.repeat(64) : randomUUID()));
       const res = await fetch(`${f.agencies.get(H49)!.docex.apiUrl}${url}`, { method: r.method });
       expect(res.status, `${r.method} ${r.url}`).toBe(401);
-      expect(((await res.json()) as { code: string }).code).toBe('auth.missing_credentials');
+      // The VDXP-style calls answer in VDXP's envelope, with the same stable code.
+      const body = (await res.json()) as { code?: string; ErrorCode?: string };
+      expect(body.code ?? body.ErrorCode, `${r.method} ${r.url}`).toBe('auth.missing_credentials');
     }
   });
 });

@@ -18,7 +18,9 @@ import { DEFAULT_LIMITS, type DocexContext, type DocexLimits } from './context.t
 import { type DeliveryWorker, startDeliveryWorker } from './delivery.ts';
 import type { DocexTables } from './docex.db.ts';
 import { registerDocexRoutes } from './routes.ts';
+import { registerStatsRoutes } from './stats.ts';
 import { startTransport, type TransportServer } from './transport.ts';
+import { registerVdxpRoutes } from './vdxp.routes.ts';
 import { startWebhookWorker, type WebhookConfig, type WebhookWorker } from './webhook.ts';
 
 export { signWebhook, type WebhookConfig } from './webhook.ts';
@@ -146,6 +148,8 @@ export async function startDocex(options: DocexOptions): Promise<RunningDocex> {
     },
   });
   registerDocexRoutes(app, ctx);
+  registerVdxpRoutes(app, ctx);
+  registerStatsRoutes(app, ctx);
   await app.listen({ host: options.api.host, port: options.api.port });
   const transport = await startTransport(ctx, options.transport);
   worker.current = startDeliveryWorker(ctx, { pollMs: options.pollMs });

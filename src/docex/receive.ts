@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { sql } from 'kysely';
 import { AppError, badInput, forbidden, notFound } from '../kernel/errors.ts';
 import type { BlobSink } from './blobs.ts';
 import type { DocexContext } from './context.ts';
@@ -112,34 +113,6 @@ export async function receivePackage(
           .onConflict((oc) => oc.column('sha256').doNothing())
           .execute();
       }
-      const inserted = await tx
-        .insertInto('docex_inbox')
-        .values({
-          id,
-          sender,
-          sender_document_id: senderDocumentId,
-          edxml_document_id: header.documentId,
-          business_type: businessType,
-          subject: header.subject,
-          due_date: header.dueDate ?? null,
-          envelope: got.xml,
-          message: JSON.stringify(got.message),
-          received_at: now,
-          status_code: '01',
-          status_at: now,
-        })
-        .returning('seq')
-        .executeTakeFirstOrThrow();
-      await queueWebhook(ctx, tx, {
-        event: 'document.received',
-        payload: {
-          id,
-          seq: Number(inserted.seq),
-          sender,
-          edxmlDocumentId: header.documentId,
-          subject: header.subject,
-        },
-      });
       if (refs.length) {
         await tx
           .insertInto('docex_attachments')
@@ -173,6 +146,37 @@ export async function receivePackage(
           give_up_at: new Date(now.getTime() + ctx.limits.deadAfterMs),
         })
         .execute();
+      // The inbox cursor is the row's seq, given at insert; inserts are serialised so seqs
+      // commit in order and a reader following the cursor never steps over one still in flight.
+      await sql`select pg_advisory_xact_lock(hashtext(${`docex_inbox:${ctx.self.memberCode}`}))`.execute(tx);
+      const inserted = await tx
+        .insertInto('docex_inbox')
+        .values({
+          id,
+          sender,
+          sender_document_id: senderDocumentId,
+          edxml_document_id: header.documentId,
+          business_type: businessType,
+          subject: header.subject,
+          due_date: header.dueDate ?? null,
+          envelope: got.xml,
+          message: JSON.stringify(got.message),
+          received_at: now,
+          status_code: '01',
+          status_at: now,
+        })
+        .returning('seq')
+        .executeTakeFirstOrThrow();
+      await queueWebhook(ctx, tx, {
+        event: 'document.received',
+        payload: {
+          id,
+          seq: Number(inserted.seq),
+          sender,
+          edxmlDocumentId: header.documentId,
+          subject: header.subject,
+        },
+      });
     });
   } catch (err) {
     const again = await findReceived(ctx, sender, senderDocumentId);

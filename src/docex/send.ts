@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
+import type { Transaction } from 'kysely';
 import { AppError, badInput, conflict, notFound } from '../kernel/errors.ts';
 import type { Principal } from '../kernel/http/server.ts';
 import type { BlobSink } from './blobs.ts';
 import type { DocexContext } from './context.ts';
+import type { DocexTables } from './docex.db.ts';
 import {
   BUSSINESS_DOC_TYPES,
   buildMessage,
@@ -261,7 +263,7 @@ export async function acceptRevoke(
     },
   };
   const recipients = await recipientsOf(ctx, original.id);
-  const result = await store(ctx, principal, {
+  return store(ctx, principal, {
     idempotencyKey,
     requestSha256,
     message,
@@ -269,15 +271,14 @@ export async function acceptRevoke(
     refersTo: original.id,
     recipients,
     attachments: [],
+    // In the same transaction as the revoke itself: a crash cannot leave one without the other.
+    also: (tx) =>
+      tx
+        .updateTable('docex_deliveries')
+        .set({ status_code: '13', status_at: now })
+        .where('document_id', '=', original.id)
+        .execute(),
   });
-  if (result.created) {
-    await ctx.db
-      .updateTable('docex_deliveries')
-      .set({ status_code: '13', status_at: now })
-      .where('document_id', '=', original.id)
-      .execute();
-  }
-  return result;
 }
 
 interface StoredAttachment extends SendAttachment {
@@ -295,6 +296,7 @@ async function store(
     refersTo: string | null;
     recipients: string[];
     attachments: StoredAttachment[];
+    also?: (tx: Transaction<DocexTables>) => Promise<unknown>;
   },
 ): Promise<{ created: boolean; document: DocumentView }> {
   // Built, then parsed back: the codec's rules (required elements, formats) decide validity,
@@ -354,6 +356,7 @@ async function store(
           })),
         )
         .execute();
+      await doc.also?.(tx);
     });
   } catch (err) {
     // Two sends with one key at the same moment: the loser answers with the winner's document.

@@ -118,7 +118,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   );
   const limits: ProxyLimits = {
     memoryBodyLimit: 1024 * 1024,
-    maxBodySize: 110 * 1024 * 1024,
+    // A 100 MB attachment travels Base64-encoded in an edXML package: about 134 MiB.
+    maxBodySize: 160 * 1024 * 1024,
     upstreamTimeoutMs: 30_000,
     maxClockSkewMs: 60_000,
     requestTimeoutMs: 120_000,
