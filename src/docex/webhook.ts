@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import { request } from 'undici';
 import { coalescingRunner } from '../kernel/runner.ts';
 import { type DocexContext, retryDelay } from './context.ts';
@@ -35,6 +35,9 @@ export async function queueWebhook(
 ): Promise<void> {
   if (!ctx.webhook) return;
   const now = ctx.clock.now();
+  // Event ids are given at insert and delivered in id order: serialising the inserts makes ids
+  // commit in order, so no event is delivered before an earlier one that was still committing.
+  await sql`select pg_advisory_xact_lock(hashtext(${`docex_webhooks:${ctx.self.memberCode}`}))`.execute(tx);
   await tx
     .insertInto('docex_webhook_events')
     .values({
