@@ -5,6 +5,7 @@ import { coalescingRunner } from '../kernel/runner.ts';
 import type { DocexContext } from './context.ts';
 import { docexClientId, docexServiceUrl, retryDelay } from './context.ts';
 import { writePackage } from './edxml/index.ts';
+import { receiveStatus } from './receive.ts';
 
 /**
  * Store-and-forward: every pending delivery (a document to one recipient) and every pending
@@ -218,12 +219,19 @@ export function startDeliveryWorker(ctx: DocexContext, options: { pollMs?: numbe
       { maxAttachmentBytes: ctx.limits.maxAttachmentBytes },
     );
     pkg.digests.catch(() => {});
-    return post(
+    const outcome = await post(
       docexServiceUrl(ctx, recipient, 'packages', documentId),
       headers(),
       pkg.stream,
       'application/xml; charset=utf-8',
     );
+    if (outcome.ok) {
+      // The recipient's signed "01 arrived" comes back in the answer: recorded before the
+      // delivery is marked done, so a crash in between only means asking again.
+      const answer = JSON.parse(outcome.body) as { receipt?: unknown };
+      if (typeof answer.receipt === 'string') await receiveStatus(ctx, recipient, documentId, answer.receipt);
+    }
+    return outcome;
   };
 
   const sendStatus = (senderDocumentId: string, recipient: string, envelope: string) =>
@@ -239,7 +247,7 @@ export function startDeliveryWorker(ctx: DocexContext, options: { pollMs?: numbe
     h: Record<string, string>,
     body: Readable,
     contentType: string,
-  ): Promise<{ ok: true } | { ok: false; permanent: boolean; reason: string }> => {
+  ): Promise<{ ok: true; body: string } | { ok: false; permanent: boolean; reason: string }> => {
     const res = await request(url, {
       method: 'POST',
       headers: { ...h, 'content-type': contentType },
@@ -250,7 +258,7 @@ export function startDeliveryWorker(ctx: DocexContext, options: { pollMs?: numbe
       bodyTimeout: 120_000,
     });
     const text = await res.body.text();
-    if (res.statusCode >= 200 && res.statusCode < 300) return { ok: true };
+    if (res.statusCode >= 200 && res.statusCode < 300) return { ok: true, body: text };
     const xroadError = res.headers['x-road-error'];
     // The other agency's docex refused the message itself (4xx without an X-Road error): sending
     // it again cannot succeed. Gateway faults and 5xx may clear up, so they are retried.

@@ -177,7 +177,11 @@ export async function startDocex(options: DocexOptions): Promise<RunningDocex> {
       await worker.current?.close();
       await hooks.current?.close();
       await transport.close();
-      await app.close();
+      // Stopping cuts open connections (a document system keeping one alive would hold the
+      // stop for Fastify's 72 s keep-alive); clients retry with their idempotency keys.
+      const closing = app.close();
+      app.server.closeAllConnections();
+      await closing;
     },
   };
 }

@@ -28,6 +28,11 @@ import { queueWebhook } from './webhook.ts';
 export interface ReceivedAnswer {
   id: string;
   duplicate: boolean;
+  /**
+   * The signed "01 arrived" status, returned in the answer itself: the sender records it from
+   * there, so the receipt costs no second exchange. A repeated delivery gets it again.
+   */
+  receipt: string;
 }
 
 /** The calling agency, from the X-Road-Client the provider gateway vouched for. */
@@ -52,7 +57,7 @@ export async function receivePackage(
   const seen = await findReceived(ctx, sender, senderDocumentId);
   if (seen) {
     body.resume();
-    return { id: seen, duplicate: true };
+    return { id: seen, duplicate: true, receipt: await receiptOf(ctx, seen) };
   }
   const sinks: BlobSink[] = [];
   let envelope: { xml: string; message: EdxmlMessage } | null = null;
@@ -141,9 +146,9 @@ export async function receivePackage(
           description: 'Văn bản đã đến cơ quan nhận',
           occurred_at: now,
           envelope: arrived,
-          state: 'pending',
-          next_attempt_at: now,
-          give_up_at: new Date(now.getTime() + ctx.limits.deadAfterMs),
+          // Delivered in the answer to this very request (see ReceivedAnswer.receipt).
+          state: 'delivered',
+          delivered_at: now,
         })
         .execute();
       // The inbox cursor is the row's seq, given at insert; inserts are serialised so seqs
@@ -180,11 +185,22 @@ export async function receivePackage(
     });
   } catch (err) {
     const again = await findReceived(ctx, sender, senderDocumentId);
-    if (again) return { id: again, duplicate: true };
+    if (again) return { id: again, duplicate: true, receipt: await receiptOf(ctx, again) };
     throw err;
   }
   ctx.wake();
-  return { id, duplicate: false };
+  return { id, duplicate: false, receipt: arrived };
+}
+
+async function receiptOf(ctx: DocexContext, inboxId: string): Promise<string> {
+  const row = await ctx.db
+    .selectFrom('docex_statuses')
+    .select('envelope')
+    .where('direction', '=', 'out')
+    .where('document_ref', '=', inboxId)
+    .where('code', '=', '01')
+    .executeTakeFirstOrThrow();
+  return row.envelope;
 }
 
 /** A status message from a recipient about a document this agency sent. */
@@ -227,11 +243,14 @@ export async function receiveStatus(
     .orderBy('id')
     .execute();
   if (history.some((h) => h.code === status.statusCode)) return { duplicate: true };
-  checkTransition(
-    BUSINESS_KINDS[delivery.business_type] ?? 'new',
-    history.at(-1)?.code ?? null,
-    status.statusCode,
-  );
+  // The receipt (01) comes back in the answer to the delivery, and a later status can overtake
+  // it by a moment: a status from the recipient implies the document arrived. A receipt that
+  // comes after later statuses is recorded in the history without moving the current status back.
+  const lateReceipt = status.statusCode === '01' && history.length > 0;
+  if (!lateReceipt) {
+    const current = history.at(-1)?.code ?? (status.statusCode === '01' ? null : '01');
+    checkTransition(BUSINESS_KINDS[delivery.business_type] ?? 'new', current, status.statusCode);
+  }
   const at = parseTimestamp(status.timestamp) ?? ctx.clock.now();
   const inserted = await ctx.db.transaction().execute(async (tx) => {
     const row = await tx
@@ -260,6 +279,7 @@ export async function receiveStatus(
         description: status.description ?? null,
       },
     });
+    if (lateReceipt) return true;
     // Statuses travel in order per document, so the latest to arrive is the current one.
     const targets = [documentId, ...(delivery.refers_to ? [delivery.refers_to] : [])];
     await tx

@@ -39,8 +39,12 @@ const edxmlOpenapi = {
               'application/json': {
                 schema: {
                   type: 'object',
-                  properties: { id: { type: 'string', format: 'uuid' }, duplicate: { type: 'boolean' } },
-                  required: ['id', 'duplicate'],
+                  properties: {
+                    id: { type: 'string', format: 'uuid' },
+                    duplicate: { type: 'boolean' },
+                    receipt: { type: 'string', description: 'Thông điệp trạng thái 01 đã ký (edXML Status)' },
+                  },
+                  required: ['id', 'duplicate', 'receipt'],
                 },
               },
             },
